@@ -1,0 +1,25 @@
+# The two commands of the README: `make demo` and `make test`. Both set up .venv first with a
+# Python >= 3.12 found by scripts/find-python.
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench setup
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@PY=$$(sh scripts/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/hedgesim demo
+
+test: $(STAMP)
+	sh scripts/ensure-chromium
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/python -m pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/python benchmarks/bench_step.py
+	$(VENV)/bin/python benchmarks/bench_sweep.py

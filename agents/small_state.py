@@ -1,0 +1,182 @@
+"""Small states: the Mesa agent users see, and the decision rules every small state follows.
+
+A small state chooses a strategy (or follows a fixed one, or its history's schedule) and then
+moves its instruments toward that strategy's portfolio. Survival and autonomy are never set
+here: they follow from the instruments through the mechanisms in model/mechanisms.py.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model import mechanisms as m
+from model.world import ADAPTIVE, Strategy, World
+from scenarios.params import INSTRUMENTS, Params
+from scenarios.schema import STRATEGIES
+
+
+class SmallState(mesa.Agent):
+    """A small state; its attributes are views into the model's world arrays."""
+
+    def __init__(self, model: mesa.Model, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def world(self) -> World:
+        return self.model.world
+
+    @property
+    def name(self) -> str:
+        return self.world.names[self.index]
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.world.alive[self.index])
+
+    @property
+    def focal(self) -> bool:
+        return bool(self.world.focal[self.index])
+
+    @property
+    def strategy(self) -> Strategy:
+        return Strategy(int(self.world.strategy[self.index]))
+
+    @property
+    def capability(self) -> float:
+        return float(self.world.cap[self.index])
+
+    @property
+    def autonomy(self) -> float:
+        return float(self.world.autonomy[self.index])
+
+    def _by_power(self, values: np.ndarray) -> dict[str, float]:
+        return dict(zip(self.world.gp_names, values[self.index].tolist(), strict=True))
+
+    @property
+    def threat(self) -> dict[str, float]:
+        """Threat this state perceives from each great power."""
+        return self._by_power(self.world.threat)
+
+    @property
+    def alignment(self) -> dict[str, float]:
+        return self._by_power(self.world.alignment)
+
+    @property
+    def alliance(self) -> dict[str, float]:
+        return self._by_power(self.world.alliance)
+
+    def __repr__(self) -> str:
+        return f"SmallState({self.name}, {self.strategy.name.lower()}, alive={self.alive})"
+
+
+def threat_and_rival(w: World, p: Params, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The most threatening power T of each state, and the weight of each other power as T's
+    rival at that state (its hostility to T times its local strength, the strongest scaled to 1)."""
+    threat = np.argmax(w.threat[idx], axis=1)
+    rivalry = w.hostility[threat] * m.local_power(w, p)[idx]
+    top = rivalry.max(axis=1, keepdims=True)
+    return threat, np.divide(rivalry, top, out=np.zeros_like(rivalry), where=top > 0)
+
+
+def choose_strategy(w: World, p: Params, idx: np.ndarray, gumbel: np.ndarray) -> np.ndarray:
+    """Adaptive choice by balance-of-threat reasoning with bounded rationality (logit noise):
+    Walt's four hypotheses, dependency and commitments, Tessman's declining leader, and the
+    government's own tilt. Returns a strategy code per state in ``idx``."""
+    threat, rival_w = threat_and_rival(w, p, idx)
+    rows = np.arange(len(idx))
+    lp = m.local_power(w, p)[idx]
+    lp_t = lp[rows, threat]
+    rival = np.argmax(rival_w, axis=1)
+    has_rival = rival_w.max(axis=1) > 0
+    clients = w.alliance[w.alive].sum(axis=0)
+    lp_r = lp[rows, rival]
+    support = has_rival * (w.openness * w.resolve)[rival] * lp_r / (lp_r + lp_t + m.EPS) / (
+        1.0 + p.overstretch * clients[rival])
+    defence = m.defence(w)[idx]
+    strength = defence / (defence + lp_t + m.EPS)
+    aggression = np.clip(w.revisionism[threat] + w.coercion_memory[idx, threat], 0.0, 1.0)
+    x_threat = w.threat[idx, threat]
+    dependency = m.leverage(w, p)[idx, threat]
+    commitment = w.alliance[idx, threat]
+    victory = w.at_war[idx, threat] * (1.0 - strength)
+    leader = np.argmax(w.gp_cap)
+    decline = np.clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
+    tilt = w.orientation[idx]
+    utility = np.stack([
+        p.choice_w_strength * strength + p.choice_w_support * support
+        + p.choice_w_aggression * aggression + p.choice_w_threat * x_threat
+        - p.choice_w_dependency * dependency - p.choice_w_commitment * commitment
+        - p.choice_w_victory * victory + tilt,
+        p.choice_w_dependency * dependency + p.choice_w_commitment * commitment
+        + p.choice_w_victory * victory + p.choice_w_threat * x_threat * (1.0 - strength) - tilt,
+        p.choice_w_threat * (1.0 - x_threat) + p.choice_w_decline * decline,
+    ], axis=1)
+    return np.argmax(utility / p.choice_noise + gumbel, axis=1)
+
+
+def scheduled_strategy(w: World) -> None:
+    """States with a history to follow take the strategy their schedule gives for this year."""
+    for i, schedule in w.schedules.items():
+        for start, strategy in schedule:
+            if w.year >= start:
+                w.strategy[i] = strategy
+
+
+def decide(w: World, p: Params, idx: np.ndarray, reconsider: np.ndarray,
+           gumbel: np.ndarray) -> None:
+    """Adaptive states that reconsider (after turnover or on review) choose anew."""
+    adaptive = idx[(w.policy[idx] == ADAPTIVE) & reconsider[idx] & w.alive[idx]]
+    if adaptive.size:
+        w.strategy[adaptive] = choose_strategy(w, p, adaptive, gumbel[adaptive])
+
+
+def adopt_instruments(w: World, p: Params, idx: np.ndarray) -> None:
+    """Move each state's instruments part of the way toward its strategy's portfolio: alignment,
+    alliances (granted only as fast as the patron accepts), bases, arming, assurance, binding,
+    and its partners across trade, energy and credit (diversification)."""
+    idx = idx[w.alive[idx]]
+    if not idx.size:
+        return
+    table = np.array([[p[f"{s}_{i}"] for i in INSTRUMENTS] for s in STRATEGIES])
+    t = dict(zip(INSTRUMENTS, table[w.strategy[idx]].T, strict=True))
+    threat, rival_w = threat_and_rival(w, p, idx)
+    on_threat = np.eye(w.n_great)[threat]
+    rate = (p.adjust_rate * t["pace"])[:, None]
+
+    def target(name: str) -> np.ndarray:
+        return t[f"{name}_threat"][:, None] * on_threat + t[f"{name}_rival"][:, None] * rival_w
+
+    for name in ("align", "bases"):
+        attr = "alignment" if name == "align" else name
+        values = getattr(w, attr)
+        values[idx] += rate * (target(name) - values[idx])
+    gap = target("alliance") - w.alliance[idx]
+    w.alliance[idx] += np.where(gap > 0, p.accession_rate * w.openness[None, :],
+                                p.exit_rate * t["pace"][:, None]) * gap
+    for name in ("assurance", "binding"):
+        values = getattr(w, name)
+        values[idx] += rate * (t[name][:, None] - values[idx])
+    w.arming[idx] += rate[:, 0] * (t["arming"] - w.arming[idx])
+    diversify(w, p, idx, t, on_threat, rival_w)
+
+
+def diversify(w: World, p: Params, idx: np.ndarray, t: dict[str, np.ndarray],
+              on_threat: np.ndarray, rival_w: np.ndarray) -> None:
+    """Mechanism 4, the small state's side: shift trade, energy and credit toward the strategy's
+    partner profile: the threat's share, the rival's share, the rest spread over everyone else
+    (middle powers, blocs, the rest of the world)."""
+    n_partners = w.dependency.shape[2]
+    rival_share = rival_w / np.maximum(rival_w.sum(axis=1, keepdims=True), m.EPS)
+    profile = np.zeros((len(idx), n_partners))
+    profile[:, : w.n_great] = (t["trade_threat"][:, None] * on_threat
+                               + t["trade_rival"][:, None] * rival_share)
+    others = np.ones((len(idx), n_partners))
+    others[:, : w.n_great] = (on_threat + rival_w) == 0
+    rest = np.clip(1.0 - profile.sum(axis=1, keepdims=True), 0.0, 1.0)
+    profile += rest * others / others.sum(axis=1, keepdims=True)
+    profile /= profile.sum(axis=1, keepdims=True)
+    mobility = np.array([1.0, p.energy_mobility, p.credit_mobility])
+    rate = p.diversification_rate * t["pace"][:, None, None] * mobility[None, :, None]
+    w.dependency[idx] += rate * (profile[:, None, :] - w.dependency[idx])

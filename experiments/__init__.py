@@ -1,0 +1,1 @@
+"""Experiments: replicates, sweeps, the counterfactual, and their analysis."""

@@ -1,0 +1,5 @@
+"""The hedgesim model: world state, schedule and interaction mechanisms."""
+
+from model.model import HedgeModel
+
+__all__ = ["HedgeModel"]

@@ -1,0 +1,259 @@
+"""The mechanisms of THEORY.md, one function each, vectorised over every small state at once.
+
+Each function reads the world's arrays and returns arrays (or updates the state it names); the
+equations, parameters and sources are in docs/ODD.md under the function's name. No function
+here reads a strategy: strategies act only through the instruments they set (agents/).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.world import EndCause, Strategy, World
+from scenarios.params import Params
+
+EPS = 1e-9
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def local_power(w: World, p: Params) -> np.ndarray:
+    """[s, g] strength a great power can bring to bear at each small state (loss of strength
+    with distance, Boulding 1962)."""
+    return w.gp_cap[None, :] * w.proximity ** p.reach_decay
+
+
+def threat_perception(w: World, p: Params) -> np.ndarray:
+    """Mechanism 1 (Walt): a small state's threat from each great power is the weighted geometric
+    mean of aggregate power, proximity, offensive capability and perceived intentions."""
+    power = w.gp_cap[None, :] / (w.gp_cap[None, :] + w.cap[:, None])
+    offense = np.broadcast_to(w.gp_arming[None, :], power.shape)
+    intent = np.clip(w.revisionism[None, :] + w.coercion_memory + w.regime_fear, 0.0, 1.0)
+    weights = np.array([p.threat_w_power, p.threat_w_proximity, p.threat_w_offense,
+                        p.threat_w_intent])
+    factors = np.stack([power, w.proximity, offense, intent])
+    logs = np.log(np.maximum(factors, 1e-3))
+    return np.exp(np.tensordot(weights, logs, axes=1) / max(weights.sum(), EPS))
+
+
+def perceive_drift(w: World, p: Params) -> None:
+    """Mechanism 2, its dynamic part: a great power remembers each year's move of a small state
+    toward its rivals and away from itself; defections and drifts are the dangerous moments."""
+    gap = w.rival_alignment() - w.alignment
+    w.drift = p.drift_memory * w.drift + np.maximum(gap - w.rival_gap, 0.0)
+    w.rival_gap = gap
+
+
+def effective_assurance(w: World) -> np.ndarray:
+    """Mechanism 7: assurance is believed only as far as the state's deeds do not contradict it
+    (alignment with and bases of the power's rivals)."""
+    rival_bases = np.clip(w.bases @ w.hostility.T, 0.0, 1.0)
+    return w.assurance * (1.0 - w.rival_alignment()) * (1.0 - rival_bases)
+
+
+def polarity(w: World) -> float:
+    """Bloc polarity: how committed the living small states are to one great power (mean of
+    their strongest alignment); 1 means a world of tight blocs (seed 000)."""
+    if not w.alive.any():
+        return 0.0
+    return float(w.alignment[w.alive].max(axis=1).mean())
+
+
+def alignment_threat(w: World, p: Params) -> np.ndarray:
+    """Mechanism 2: a great power's threat from each small state, from its alignment with the
+    power's rivals, the rivals' bases, its formal alliances with them (entrapment), the drift of
+    its alignment, and bloc pressure on the non-aligned; assurance discounts it."""
+    hostile = w.hostility.T
+    raw = (p.gp_w_alignment * w.rival_alignment()
+           + p.gp_w_bases * np.clip(w.bases @ hostile, 0.0, 1.0)
+           + p.entrapment * np.clip(w.alliance @ hostile, 0.0, 1.0)
+           + p.gp_w_drift * w.drift
+           + p.bloc_pressure * polarity(w) * (1.0 - w.alignment) * w.hostility.max(axis=1)[None, :])
+    raw = raw * w.proximity * (1.0 - p.assurance_effect * effective_assurance(w))
+    return 1.0 - np.exp(-raw)
+
+
+def guarantee_credibility(w: World, p: Params) -> np.ndarray:
+    """Mechanism 3: a guarantee protects only as far as it is formal, the patron is resolved and
+    locally strong against the state's adversary, and not thinned over too many clients."""
+    lp = local_power(w, p)
+    adversary = (lp[:, None, :] * w.hostility[None, :, :]).max(axis=2)
+    share = lp / (lp + adversary + EPS)
+    clients = w.alliance[w.alive].sum(axis=0)
+    return w.alliance * w.resolve[None, :] * share / (1.0 + p.overstretch * clients[None, :])
+
+
+def abandonment(w: World, p: Params, u: np.ndarray) -> np.ndarray:
+    """Mechanism 3: great powers make deals behind their junior partners' backs; the less
+    aligned (more ambiguous) the partner, the likelier (seed 001)."""
+    return u < p.abandonment_rate * (2.0 - w.alignment)
+
+
+def _channel_weights(p: Params) -> np.ndarray:
+    weights = np.array([p.w_trade, p.w_energy, p.w_credit])
+    return weights / max(weights.sum(), EPS)
+
+
+def dependency_on(w: World, p: Params) -> np.ndarray:
+    """[s, partner] dependency across trade, energy and credit, weighted by channel."""
+    return np.einsum("scp,c->sp", w.dependency, _channel_weights(p))
+
+
+def leverage(w: World, p: Params) -> np.ndarray:
+    """Mechanism 4: a great power's coercive leverage is the state's dependency on it, lowered
+    when the rest of its ties are spread widely (diversification; Hirschman 1945)."""
+    dep = dependency_on(w, p)
+    on_gp = dep[:, : w.n_great]
+    rest = np.maximum(1.0 - on_gp, EPS)
+    hhi_rest = ((dep**2).sum(axis=1)[:, None] - on_gp**2) / rest**2
+    return on_gp * (1.0 - p.substitutability * (1.0 - np.clip(hhi_rest, 0.0, 1.0)))
+
+
+def restraint(w: World, p: Params) -> np.ndarray:
+    """Mechanisms 4 and 7: what a great power loses by attacking: shared trade
+    (interdependence), third partners' reaction (active cover), institutions it is bound in."""
+    dep = dependency_on(w, p)
+    cover = dep[:, w.n_great : -1].sum(axis=1)
+    return (p.interdependence_cost * dep[:, : w.n_great] + p.cover_cost * cover[:, None]
+            + p.binding_cost * w.binding)
+
+
+def alliance_obligations(w: World, p: Params) -> np.ndarray:
+    """Mechanism 5: the autonomy an alliance costs (obligations, pressure to follow)."""
+    return p.obligation_weight * np.clip(w.alliance.sum(axis=1), 0.0, 1.0)
+
+
+def follow_patron(w: World, p: Params) -> None:
+    """Mechanism 5: allies are pulled toward their patron's line (Belarus in the Union State)."""
+    pull = p.patron_pull * w.alliance * w.alive[:, None]
+    w.alignment += pull * (1.0 - w.alignment)
+
+
+def defence(w: World) -> np.ndarray:
+    """Mechanism 6: a small state's own strength at home, raised by its arming."""
+    return w.cap * (0.5 + w.arming)
+
+
+def war_odds(w: World, p: Params, support: np.ndarray) -> np.ndarray:
+    """Mechanism 6: [s, g] chance that great power g wins a war on s, against the state's own
+    defence and the support [s, g] its allies would bring against g."""
+    lp = local_power(w, p)
+    return lp / (lp + defence(w)[:, None] + support + EPS)
+
+
+def expected_support(w: World, p: Params, credibility: np.ndarray) -> np.ndarray:
+    """[s, g]: allied strength expected against an attack by g (credible guarantees only)."""
+    return (credibility * local_power(w, p)) @ w.hostility
+
+
+def power_shift(w: World, p: Params) -> None:
+    """Mechanism 8: great powers rise and decline (balancers arm), small states grow and arm."""
+    arming = p.gp_arming_boost * (w.gp_stance == Strategy.BALANCE)
+    w.gp_cap = w.gp_cap * np.exp(w.gp_growth + arming)
+    w.cap = np.where(w.alive, w.cap * np.exp(w.growth + p.arming_effect * (w.arming - 0.5)), w.cap)
+
+
+def domestic_turnover(w: World, p: Params, u: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Mechanism 9: governments change; a new one brings its own tilt between the powers."""
+    turnover = w.alive & (u < p.turnover_rate)
+    w.orientation = np.where(turnover, z * p.orientation_spread, w.orientation)
+    return turnover
+
+
+def war_motive(w: World, p: Params) -> np.ndarray:
+    """Why a great power would fight: insecurity (its threat from the state) and revisionist
+    aims, which a state already in its camp satisfies."""
+    return w.gp_threat + p.revisionism_weight * w.revisionism[None, :] * w.proximity * (
+        1.0 - w.alignment)
+
+
+def coercion(w: World, p: Params, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
+             lev: np.ndarray, u: np.ndarray, u_concede: np.ndarray) -> None:
+    """Coercion short of war: its hazard rises with motive and with leverage or military edge;
+    a state concedes as far as it is dependent or weak, losing autonomy and welfare."""
+    value = motive * 0.5 * (lev + odds) - 0.5 * cost
+    hazard = _sigmoid(p.coercion_intercept + p.coercion_slope * value)
+    w.coerced = w.alive[:, None] & (u < hazard) & (w.proximity > 0)
+    conceded = w.coerced & (u_concede < np.maximum(lev, odds))
+    w.coercions += w.coerced.any(axis=1)
+    w.concessions = np.clip(w.concessions + p.concession_size * conceded.sum(axis=1), 0.0, 1.0)
+    w.welfare *= np.exp(-p.coercion_loss * (lev * w.coerced).sum(axis=1))
+    w.coercion_memory = np.maximum(w.coercion_memory, 0.5 * w.coerced)
+    w.alignment += 0.5 * p.concession_size * conceded * (1.0 - w.alignment)
+
+
+def war_onset(w: World, p: Params, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
+              u: np.ndarray) -> np.ndarray:
+    """War onset: a stochastic event whose hazard rises with the expected value of war (motive
+    times the odds of winning) and falls with its cost. Returns the attacker per state or -1."""
+    hazard = _sigmoid(p.war_intercept + p.war_slope * (odds * motive - cost))
+    attacked = w.alive[:, None] & (u < hazard) & (w.proximity > 0)
+    return np.where(attacked.any(axis=1), np.argmax(np.where(attacked, hazard, -1.0), axis=1), -1)
+
+
+def fight_war(w: World, p: Params, attacker: np.ndarray, credibility: np.ndarray,
+              u_ally: np.ndarray, u_win: np.ndarray, u_end: np.ndarray) -> None:
+    """War outcome: allies come as far as their guarantee is credible now; a defeated state
+    loses territory and capability, and may cease to exist (Fazal 2007)."""
+    at_war = attacker >= 0
+    if not at_war.any():
+        w.at_war[:] = False
+        return
+    a = np.where(at_war, attacker, 0)
+    rows = np.arange(w.n_small)
+    joins = (u_ally < credibility) * w.hostility[a]  # allies hostile to the attacker
+    support = (joins * local_power(w, p)).sum(axis=1)
+    odds = war_odds(w, p, support[:, None])[rows, a]
+    lost = at_war & (u_win < odds)
+    loss = np.where(lost, p.war_territory_loss, np.where(at_war, 0.25 * p.war_territory_loss, 0.0))
+    w.territory *= 1.0 - loss
+    w.cap *= 1.0 - loss
+    w.welfare *= np.where(at_war, 1.0 - p.war_welfare_loss, 1.0)
+    w.concessions = np.where(lost, np.clip(w.concessions + p.concession_size, 0, 1), w.concessions)
+    w.at_war = np.zeros_like(w.at_war)
+    w.at_war[rows[at_war], a[at_war]] = True
+    w.coercion_memory = np.where(w.at_war, 1.0, w.coercion_memory)
+    w.wars += at_war
+    w.first_war_step = np.where(at_war & (w.first_war_step < 0), w.step, w.first_war_step)
+    _end(w, lost & (u_end < p.conquest_rate * w.revisionism[a]), EndCause.CONQUERED)
+
+
+def absorption(w: World, p: Params, lev: np.ndarray, u: np.ndarray) -> None:
+    """Peaceful absorption: a state with almost no autonomy left can be absorbed by the power
+    that holds it, the more so the more revisionist that power is (Fazal 2007)."""
+    holder = np.argmax(lev + w.alliance + w.bases, axis=1)
+    lack = np.clip((p.absorption_threshold - w.autonomy) / max(p.absorption_threshold, EPS), 0, 1)
+    hazard = p.absorption_rate * lack * w.revisionism[holder]
+    _end(w, w.alive & (u < hazard), EndCause.ABSORBED)
+
+
+def _end(w: World, ended: np.ndarray, cause: EndCause) -> None:
+    w.alive &= ~ended
+    w.end_step = np.where(ended, w.step, w.end_step)
+    w.end_cause = np.where(ended, int(cause), w.end_cause).astype(np.int8)
+
+
+def autonomy(w: World, p: Params, lev: np.ndarray) -> np.ndarray:
+    """Autonomy in [0, 1]: no partner with decisive leverage, no foreign bases, no binding
+    obligations, no coerced concessions (THEORY.md outcomes). Zero once the state is gone."""
+    free = ((1.0 - lev.max(axis=1, initial=0.0))
+            * (1.0 - np.clip(w.bases.sum(axis=1), 0.0, 1.0))
+            * (1.0 - alliance_obligations(w, p))
+            * (1.0 - w.concessions))
+    return np.where(w.alive, np.clip(free, 0.0, 1.0), 0.0)
+
+
+def welfare(w: World, p: Params, lev: np.ndarray) -> None:
+    """Welfare: a patron's subsidies to aligned dependants, less the cost of arming above the
+    norm (coercion and war losses are booked where they happen)."""
+    subsidy = p.subsidy_rate * (w.alignment * lev).sum(axis=1)
+    burden = p.arming_cost * np.maximum(w.arming - 0.5, 0.0)
+    w.welfare = np.where(w.alive, w.welfare * np.exp(subsidy - burden), w.welfare)
+
+
+def recover(w: World, p: Params) -> None:
+    """Memories of coercion and coerced concessions fade."""
+    w.coercion_memory *= 1.0 - p.coercion_memory_decay
+    w.concessions *= 1.0 - p.concession_decay

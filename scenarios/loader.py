@@ -1,0 +1,362 @@
+"""Scenario files: load, validate, override, and draw the generic world.
+
+A scenario is TOML data and nothing else. Every problem is reported as one ``ScenarioError``
+line naming the file, the entry and the field, which the command line prints with exit status 2.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from scenarios.params import BY_NAME, Param, Params
+from scenarios.schema import (
+    CHANNELS,
+    GENERATOR_FIELDS,
+    GREAT_POWER_FIELDS,
+    POLICIES,
+    SMALL_STATE_FIELDS,
+    STRATEGIES,
+    Field,
+)
+
+BUILTIN_DIR = Path(__file__).resolve().parent
+SECTIONS = {"scenario", "params", "great_power", "partner", "small_state", "generic"}
+HEADER = {"name": str, "description": str, "start_year": int, "steps": int}
+HEADER_RANGE = {"start_year": (1800, 2200), "steps": (1, 1000)}
+
+
+class ScenarioError(ValueError):
+    """A scenario or override that cannot be used; its message is the one line users see."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: entities as plain dicts of checked values, parameters filled in."""
+
+    name: str
+    description: str
+    start_year: int
+    steps: int
+    params: Params
+    great_powers: tuple[dict[str, Any], ...]
+    partners: tuple[str, ...]
+    small_states: tuple[dict[str, Any], ...]
+    generic: dict[str, Any] | None = None
+    path: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def focal_names(self) -> list[str]:
+        return [s["name"] for s in self.small_states if s["focal"]]
+
+    def with_strategy(self, strategy: str | None) -> Scenario:
+        """The focal states follow ``strategy`` (None or "historical": the scenario's own)."""
+        if strategy in (None, "historical"):
+            return self
+        if strategy not in POLICIES:
+            raise ScenarioError(f"--strategy: unknown strategy {strategy!r}; "
+                                f"choose from {', '.join(POLICIES)}")
+        states = tuple({**s, "strategy": strategy, "schedule": []} if s["focal"] else s
+                       for s in self.small_states)
+        generic = {**self.generic, "focal_strategy": strategy} if self.generic else None
+        return replace(self, small_states=states, generic=generic)
+
+    def with_overrides(self, overrides: dict[str, Any], where: str = "--set") -> Scenario:
+        """Set parameters and entity attributes by name (``war_slope``, ``Russia.revisionism``,
+        ``Ukraine.trade.Russia``, ``generic.n_small``), validated like the file."""
+        params = Params(self.params)
+        gps = [copy.deepcopy(g) for g in self.great_powers]
+        states = [copy.deepcopy(s) for s in self.small_states]
+        generic = dict(self.generic) if self.generic is not None else None
+        entities = {e["name"]: (e, GREAT_POWER_FIELDS) for e in gps}
+        entities.update({e["name"]: (e, SMALL_STATE_FIELDS) for e in states})
+        gp_names = [g["name"] for g in gps]
+        for name, value in overrides.items():
+            entry = f"{where} {name}"
+            head, _, rest = name.partition(".")
+            if not rest:
+                params[name] = _check_param(self.path, entry, name, value)
+            elif head == "generic" and generic is not None:
+                spec = _field(self.path, entry, GENERATOR_FIELDS, rest)
+                generic[rest] = _check_value(self.path, entry, rest, spec, value)
+            elif head in entities:
+                entity, fields = entities[head]
+                key, _, sub = rest.partition(".")
+                spec = _field(self.path, entry, fields, key)
+                if spec.per:
+                    keys = gp_names if spec.per == "great_power" else [*gp_names, *self.partners]
+                    if sub not in keys:
+                        raise ScenarioError(f"{self.path}: {entry}: {key} takes one of "
+                                            f"{', '.join(keys)} after the dot")
+                    entity.setdefault(key, {})[sub] = _check_value(self.path, entry, key, spec,
+                                                                   value)
+                else:
+                    entity[key] = _check_value(self.path, entry, key, spec, value)
+                    if key == "strategy":
+                        entity["schedule"] = []
+            else:
+                raise ScenarioError(f"{self.path}: {entry}: unknown parameter "
+                                    f"(see `hedgesim params {self.name}`)")
+        scenario = replace(self, params=params, great_powers=tuple(gps), small_states=tuple(states),
+                           generic=generic, overrides={**self.overrides, **overrides})
+        _check_shares(scenario)
+        return scenario
+
+    def concretise(self, rng: np.random.Generator) -> Scenario:
+        """A generic scenario drawn into concrete entities; a concrete one unchanged."""
+        return self if self.generic is None else draw_generic(self, rng)
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    path = Path(name_or_path)
+    if not path.suffix and (BUILTIN_DIR / f"{name_or_path}.toml").exists():
+        path = BUILTIN_DIR / f"{name_or_path}.toml"
+    if not path.is_file():
+        raise ScenarioError(f"{name_or_path}: no such scenario (built-ins: "
+                            f"{', '.join(builtin_names())}; or give a .toml file)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    return parse_scenario(data, str(path))
+
+
+def parse_scenario(data: dict[str, Any], path: str) -> Scenario:
+    """Validate a scenario's data; every error names the file, the entry and the field."""
+    for key in data:
+        if key not in SECTIONS:
+            raise ScenarioError(f"{path}: unknown section [{key}] (allowed: "
+                                f"{', '.join(sorted(SECTIONS))})")
+    header = _table(path, "[scenario]", data.get("scenario"))
+    for key in header:
+        if key not in HEADER:
+            raise ScenarioError(f"{path}: [scenario]: unknown field {key!r}")
+    for key, kind in HEADER.items():
+        if key not in header and key != "description":
+            raise ScenarioError(f"{path}: [scenario]: missing field {key!r}")
+        value = header.get(key, "")
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise ScenarioError(f"{path}: [scenario]: field {key!r} must be {kind.__name__}")
+        if key in HEADER_RANGE and not HEADER_RANGE[key][0] <= value <= HEADER_RANGE[key][1]:
+            low, high = HEADER_RANGE[key]
+            raise ScenarioError(f"{path}: [scenario]: field {key!r} = {value} is out of range "
+                                f"[{low}, {high}]")
+    params = Params.defaults()
+    for name, value in _table(path, "[params]", data.get("params", {})).items():
+        params[name] = _check_param(path, "[params]", name, value)
+    gp_list = _entries(path, data, "great_power")
+    partner_list = _entries(path, data, "partner")
+    gp_names = [g["name"] for g in gp_list]
+    partners = tuple(p["name"] for p in partner_list)
+    for entry in partner_list:
+        extra = set(entry) - {"name", "description"}
+        if extra:
+            raise ScenarioError(f"{path}: partner {entry['name']!r}: unknown field "
+                                f"{sorted(extra)[0]!r}")
+    if set(partners) & set(gp_names) or "rest of world" in partners:
+        raise ScenarioError(f"{path}: partner names must differ from great powers' names")
+    gps = tuple(_entity(path, "great_power", e, GREAT_POWER_FIELDS, gp_names, partners)
+                for e in gp_list)
+    states = tuple(_entity(path, "small_state", e, SMALL_STATE_FIELDS, gp_names, partners)
+                   for e in _entries(path, data, "small_state"))
+    generic = None
+    if "generic" in data:
+        generic_data = _table(path, "[generic]", data["generic"])
+        generic = {f.name: _check_value(path, "[generic]", f.name, f,
+                                        generic_data.get(f.name, f.default))
+                   for f in GENERATOR_FIELDS}
+        for key in generic_data:
+            _field(path, "[generic]", GENERATOR_FIELDS, key)
+    elif not gps or not states:
+        raise ScenarioError(f"{path}: a scenario needs at least one [[great_power]] and one "
+                            f"[[small_state]] (or a [generic] table)")
+    scenario = Scenario(name=header["name"], description=header.get("description", ""),
+                        start_year=header["start_year"], steps=header["steps"], params=params,
+                        great_powers=gps, partners=partners, small_states=states,
+                        generic=generic, path=path)
+    _check_shares(scenario)
+    return scenario
+
+
+def _table(path: str, entry: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{path}: {entry} must be a table")
+    return value
+
+
+def _entries(path: str, data: dict[str, Any], section: str) -> list[dict[str, Any]]:
+    entries = data.get(section, [])
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ScenarioError(f"{path}: [[{section}]] must be an array of tables")
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        name = entry.get("name")
+        if not isinstance(name, str) or not name or "." in name:
+            raise ScenarioError(f"{path}: {section} #{i + 1}: field 'name' must be a non-empty "
+                                f"string without dots")
+        if name in seen:
+            raise ScenarioError(f"{path}: {section} {name!r}: the name is used twice")
+        seen.add(name)
+    return entries
+
+
+def _field(path: str, entry: str, fields: tuple[Field, ...], key: str) -> Field:
+    for f in fields:
+        if f.name == key:
+            return f
+    raise ScenarioError(f"{path}: {entry}: unknown field {key!r} (allowed: "
+                        f"{', '.join(f.name for f in fields)})")
+
+
+def _check_number(path: str, entry: str, key: str, value: Any, low: float | None,
+                  high: float | None, integer: bool) -> float | int:
+    ok = isinstance(value, int) if integer else isinstance(value, int | float)
+    if isinstance(value, bool) or not ok or (not integer and not np.isfinite(value)):
+        kind = "an integer" if integer else "a number"
+        raise ScenarioError(f"{path}: {entry}: field {key!r} must be {kind}, not {value!r}")
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ScenarioError(f"{path}: {entry}: field {key!r} = {value} is out of range "
+                            f"[{low}, {high}]")
+    return value if integer else float(value)
+
+
+def _check_param(path: str, entry: str, name: str, value: Any) -> Any:
+    spec: Param | None = BY_NAME.get(name)
+    if spec is None:
+        raise ScenarioError(f"{path}: {entry}: unknown parameter {name!r} "
+                            f"(see `hedgesim params`)")
+    if spec.choices:
+        if value not in spec.choices:
+            raise ScenarioError(f"{path}: {entry}: field {name!r} must be one of "
+                                f"{', '.join(spec.choices)}, not {value!r}")
+        return value
+    return _check_number(path, entry, name, value, spec.low, spec.high, spec.kind == "int")
+
+
+def _check_value(path: str, entry: str, key: str, spec: Field, value: Any) -> Any:
+    if spec.choices:
+        if value not in spec.choices:
+            raise ScenarioError(f"{path}: {entry}: field {key!r} must be one of "
+                                f"{', '.join(spec.choices)}, not {value!r}")
+        return value
+    if isinstance(spec.default, bool):
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{path}: {entry}: field {key!r} must be true or false")
+        return value
+    return _check_number(path, entry, key, value, spec.low, spec.high,
+                         isinstance(spec.default, int))
+
+
+def _entity(path: str, section: str, data: dict[str, Any], fields: tuple[Field, ...],
+            gp_names: list[str], partners: tuple[str, ...]) -> dict[str, Any]:
+    entry = f"{section} {data['name']!r}"
+    entity: dict[str, Any] = {"name": data["name"], "schedule": []}
+    for key, value in data.items():
+        if key == "name":
+            continue
+        if key == "schedule" and section == "small_state":
+            entity["schedule"] = _schedule(path, entry, value)
+            continue
+        spec = _field(path, entry, fields, key)
+        if spec.per:
+            keys = gp_names if spec.per == "great_power" else [*gp_names, *partners]
+            table = _table(path, f"{entry}: field {key!r}", value)
+            for k, v in table.items():
+                if k not in keys or (spec.per == "great_power" and section == "great_power"
+                                     and k == data["name"]):
+                    raise ScenarioError(f"{path}: {entry}: field '{key}.{k}': no such "
+                                        f"{spec.per.replace('_', ' ')} here (known: "
+                                        f"{', '.join(keys)})")
+                _check_value(path, entry, f"{key}.{k}", spec, v)
+            entity[key] = {k: float(v) for k, v in table.items()}
+        else:
+            entity[key] = _check_value(path, entry, key, spec, value)
+    for spec in fields:
+        if spec.name not in entity:
+            entity[spec.name] = {} if spec.per else spec.default
+    return entity
+
+
+def _schedule(path: str, entry: str, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value:
+        raise ScenarioError(f"{path}: {entry}: field 'schedule' must be a non-empty array of "
+                            f"{{from = YEAR, strategy = ...}}")
+    steps = []
+    for i, item in enumerate(value):
+        where = f"{entry}: schedule #{i + 1}"
+        if not isinstance(item, dict) or set(item) != {"from", "strategy"}:
+            raise ScenarioError(f"{path}: {where}: needs exactly 'from' and 'strategy'")
+        _check_number(path, where, "from", item["from"], 1800, 2200, True)
+        if item["strategy"] not in STRATEGIES:
+            raise ScenarioError(f"{path}: {where}: field 'strategy' must be one of "
+                                f"{', '.join(STRATEGIES)}, not {item['strategy']!r}")
+        steps.append(dict(item))
+    if [s["from"] for s in steps] != sorted(s["from"] for s in steps):
+        raise ScenarioError(f"{path}: {entry}: schedule years must increase")
+    return steps
+
+
+def _check_shares(scenario: Scenario) -> None:
+    for state in scenario.small_states:
+        for channel in CHANNELS:
+            total = sum(state.get(channel, {}).values())
+            if total > 1.0 + 1e-9:
+                raise ScenarioError(f"{scenario.path}: small_state {state['name']!r}: field "
+                                    f"{channel!r}: shares sum to {total:.3g}, above 1 (the rest "
+                                    f"of the world takes what is left)")
+
+
+def draw_generic(scenario: Scenario, rng: np.random.Generator) -> Scenario:
+    """A random world of great powers and small states from the generator's distributions."""
+    g = scenario.generic or {}
+    n_great, n_small, n_partners = g["n_great"], g["n_small"], g["n_partners"]
+    gp_names = [f"GP{i + 1}" for i in range(n_great)]
+    partners = tuple(f"MP{i + 1}" for i in range(n_partners))
+    cap = rng.gamma(4.0, g["gp_capability_mean"] / 4.0, n_great)
+    growth = rng.normal(0.0, g["gp_growth_sd"], n_great)
+    mean = np.clip(g["revisionism_mean"], 0.01, 0.99)
+    revisionism = rng.beta(4 * mean, 4 * (1 - mean), n_great)
+    resolve, openness, arming = rng.uniform([0.4, 0.2, 0.3], [0.9, 0.8, 0.7], (n_great, 3)).T
+    gps = tuple({
+        "name": name, "capability": float(np.clip(cap[i], 1e-6, 1.0)),
+        "growth": float(np.clip(growth[i], -0.2, 0.2)), "revisionism": float(revisionism[i]),
+        "resolve": float(resolve[i]), "openness": float(openness[i]), "arming": float(arming[i]),
+        "stance": "adaptive", "hostility": {o: 0.5 for o in gp_names if o != name}, "schedule": [],
+    } for i, name in enumerate(gp_names))
+    small_cap = np.clip(rng.lognormal(np.log(g["small_capability_mean"]) - 0.5, 1.0, n_small),
+                        1e-6, 1.0)
+    border = rng.random((n_small, n_great)) < g["border_share"]
+    proximity = np.where(border, 1.0, rng.uniform(0.05, 0.5, (n_small, n_great)))
+    alignment = rng.uniform(0.0, 0.3, (n_small, n_great))
+    names = [*gp_names, *partners]
+    shares = rng.dirichlet(np.full(len(names) + 1, g["dependency_concentration"]),
+                           (n_small, len(CHANNELS)))
+    focal = rng.random(n_small) < g["focal_share"]
+    focal[0] = True
+    u = rng.random(n_small)
+    cuts = np.cumsum([g["share_balance"], g["share_bandwagon"], g["share_hedge"]])
+    policy = np.select([u < cuts[0], u < cuts[1], u < cuts[2]], list(STRATEGIES), "adaptive")
+    focal_strategy = g.get("focal_strategy")
+    states = tuple({
+        "name": f"S{i + 1}", "focal": bool(focal[i]), "capability": float(small_cap[i]),
+        "growth": 0.0, "arming": 0.5,
+        "strategy": focal_strategy if focal_strategy and focal[i] else str(policy[i]),
+        "proximity": dict(zip(gp_names, proximity[i].tolist(), strict=True)),
+        "regime_fear": {}, "alignment": dict(zip(gp_names, alignment[i].tolist(), strict=True)),
+        "alliance": {}, "bases": {}, "assurance": {}, "binding": {}, "schedule": [],
+        **{c: dict(zip(names, shares[i, k, :-1].tolist(), strict=True))
+           for k, c in enumerate(CHANNELS)},
+    } for i in range(n_small))
+    return replace(scenario, great_powers=gps, partners=partners, small_states=states,
+                   generic=None)
