@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.world import ADAPTIVE, Strategy, World
+from model.world import ADAPTIVE, Strategy, World, clip
 from scenarios.params import Params
 
 HOSTILITY = np.array([1.0, 0.0, 0.5])  # of a balancing, bandwagoning, hedging stance
@@ -60,7 +60,7 @@ def choose_stance(w: World, p: Params, gumbel: np.ndarray, reconsider: np.ndarra
     others = np.where(np.eye(w.n_great, dtype=bool), -np.inf, w.gp_cap[None, :])
     leader = np.argmax(others, axis=1)
     ratio = w.gp_cap / w.gp_cap[leader]
-    decline = np.clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
+    decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
     utility = np.stack([
         p.choice_w_strength * np.minimum(ratio, 1.0) + p.choice_w_aggression * w.revisionism,
         p.choice_w_strength * (1.0 - np.minimum(ratio, 1.0)),

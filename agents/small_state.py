@@ -11,9 +11,8 @@ import mesa
 import numpy as np
 
 from model import mechanisms as m
-from model.world import ADAPTIVE, Strategy, World
+from model.world import ADAPTIVE, Strategy, World, clip
 from scenarios.params import INSTRUMENTS, Params
-from scenarios.schema import STRATEGIES
 
 
 class SmallState(mesa.Agent):
@@ -96,13 +95,13 @@ def choose_strategy(w: World, p: Params, idx: np.ndarray, gumbel: np.ndarray) ->
         1.0 + p.overstretch * clients[rival])
     defence = m.defence(w)[idx]
     strength = defence / (defence + lp_t + m.EPS)
-    aggression = np.clip(w.revisionism[threat] + w.coercion_memory[idx, threat], 0.0, 1.0)
+    aggression = clip(w.revisionism[threat] + w.coercion_memory[idx, threat], 0.0, 1.0)
     x_threat = w.threat[idx, threat]
     dependency = m.leverage(w, p)[idx, threat]
     commitment = w.alliance[idx, threat]
     victory = w.at_war[idx, threat] * (1.0 - strength)
     leader = np.argmax(w.gp_cap)
-    decline = np.clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
+    decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
     tilt = w.orientation[idx]
     utility = np.stack([
         p.choice_w_strength * strength + p.choice_w_support * support
@@ -139,8 +138,7 @@ def adopt_instruments(w: World, p: Params, idx: np.ndarray) -> None:
     idx = idx[w.alive[idx]]
     if not idx.size:
         return
-    table = np.array([[p[f"{s}_{i}"] for i in INSTRUMENTS] for s in STRATEGIES])
-    t = dict(zip(INSTRUMENTS, table[w.strategy[idx]].T, strict=True))
+    t = dict(zip(INSTRUMENTS, p.portfolio_table()[w.strategy[idx]].T, strict=True))
     threat, rival_w = threat_and_rival(w, p, idx)
     on_threat = np.eye(w.n_great)[threat]
     rate = (p.adjust_rate * t["pace"])[:, None]
@@ -174,7 +172,7 @@ def diversify(w: World, p: Params, idx: np.ndarray, t: dict[str, np.ndarray],
                                + t["trade_rival"][:, None] * rival_share)
     others = np.ones((len(idx), n_partners))
     others[:, : w.n_great] = (on_threat + rival_w) == 0
-    rest = np.clip(1.0 - profile.sum(axis=1, keepdims=True), 0.0, 1.0)
+    rest = clip(1.0 - profile.sum(axis=1, keepdims=True), 0.0, 1.0)
     profile += rest * others / others.sum(axis=1, keepdims=True)
     profile /= profile.sum(axis=1, keepdims=True)
     mobility = np.array([1.0, p.energy_mobility, p.credit_mobility])

@@ -64,7 +64,8 @@ def run_replicates(scenario: Scenario | str, *, replicates: int, seed: int,
         scenario = load_scenario(scenario)
     frames, series_frames, model_frames = [], [], []
     seeds = replicate_seeds(seed, replicates)
-    for i, s in enumerate(tqdm(seeds, desc="replicates", disable=not progress, leave=False)):
+    for i, s in enumerate(tqdm(seeds, desc="replicates", disable=None if progress else True, leave=False,
+                                        delay=1.0)):
         run = run_one(scenario, seed=s, strategy=strategy, steps=steps, overrides=overrides,
                       series=series)
         frames.append(run.outcomes.assign(replicate=i, seed=s))

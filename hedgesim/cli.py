@@ -4,6 +4,7 @@ itself here through ``add_parser(subparsers)``; bad input ends in one line and e
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -39,6 +40,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, UsageError) as err:
         print(f"hedgesim: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. piped into `head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         print("hedgesim: interrupted", file=sys.stderr)
         return 130

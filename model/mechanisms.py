@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.world import EndCause, Strategy, World
+from model.world import EndCause, Strategy, World, clip
 from scenarios.params import Params
 
 EPS = 1e-9
@@ -30,7 +30,7 @@ def threat_perception(w: World, p: Params) -> np.ndarray:
     mean of aggregate power, proximity, offensive capability and perceived intentions."""
     power = w.gp_cap[None, :] / (w.gp_cap[None, :] + w.cap[:, None])
     offense = np.broadcast_to(w.gp_arming[None, :], power.shape)
-    intent = np.clip(w.revisionism[None, :] + w.coercion_memory + w.regime_fear, 0.0, 1.0)
+    intent = clip(w.revisionism[None, :] + w.coercion_memory + w.regime_fear, 0.0, 1.0)
     weights = np.array([p.threat_w_power, p.threat_w_proximity, p.threat_w_offense,
                         p.threat_w_intent])
     factors = np.stack([power, w.proximity, offense, intent])
@@ -49,7 +49,7 @@ def perceive_drift(w: World, p: Params) -> None:
 def effective_assurance(w: World) -> np.ndarray:
     """Mechanism 7: assurance is believed only as far as the state's deeds do not contradict it
     (alignment with and bases of the power's rivals)."""
-    rival_bases = np.clip(w.bases @ w.hostility.T, 0.0, 1.0)
+    rival_bases = clip(w.bases @ w.hostility.T, 0.0, 1.0)
     return w.assurance * (1.0 - w.rival_alignment()) * (1.0 - rival_bases)
 
 
@@ -67,8 +67,8 @@ def alignment_threat(w: World, p: Params) -> np.ndarray:
     its alignment, and bloc pressure on the non-aligned; assurance discounts it."""
     hostile = w.hostility.T
     raw = (p.gp_w_alignment * w.rival_alignment()
-           + p.gp_w_bases * np.clip(w.bases @ hostile, 0.0, 1.0)
-           + p.entrapment * np.clip(w.alliance @ hostile, 0.0, 1.0)
+           + p.gp_w_bases * clip(w.bases @ hostile, 0.0, 1.0)
+           + p.entrapment * clip(w.alliance @ hostile, 0.0, 1.0)
            + p.gp_w_drift * w.drift
            + p.bloc_pressure * polarity(w) * (1.0 - w.alignment) * w.hostility.max(axis=1)[None, :])
     raw = raw * w.proximity * (1.0 - p.assurance_effect * effective_assurance(w))
@@ -77,9 +77,9 @@ def alignment_threat(w: World, p: Params) -> np.ndarray:
 
 def guarantee_credibility(w: World, p: Params) -> np.ndarray:
     """Mechanism 3: a guarantee protects only as far as it is formal, the patron is resolved and
-    locally strong against the state's adversary, and not thinned over too many clients."""
+    locally strong against the powers hostile to it, and not thinned over too many clients."""
     lp = local_power(w, p)
-    adversary = (lp[:, None, :] * w.hostility[None, :, :]).max(axis=2)
+    adversary = lp @ w.hostility.T
     share = lp / (lp + adversary + EPS)
     clients = w.alliance[w.alive].sum(axis=0)
     return w.alliance * w.resolve[None, :] * share / (1.0 + p.overstretch * clients[None, :])
@@ -108,21 +108,22 @@ def leverage(w: World, p: Params) -> np.ndarray:
     on_gp = dep[:, : w.n_great]
     rest = np.maximum(1.0 - on_gp, EPS)
     hhi_rest = ((dep**2).sum(axis=1)[:, None] - on_gp**2) / rest**2
-    return on_gp * (1.0 - p.substitutability * (1.0 - np.clip(hhi_rest, 0.0, 1.0)))
+    return on_gp * (1.0 - p.substitutability * (1.0 - clip(hhi_rest, 0.0, 1.0)))
 
 
 def restraint(w: World, p: Params) -> np.ndarray:
     """Mechanisms 4 and 7: what a great power loses by attacking: shared trade
-    (interdependence), third partners' reaction (active cover), institutions it is bound in."""
+    (interdependence), third partners' reaction (active cover), and the institutions it is
+    bound in, which restrain it only as far as it is not bent on overturning them."""
     dep = dependency_on(w, p)
     cover = dep[:, w.n_great : -1].sum(axis=1)
     return (p.interdependence_cost * dep[:, : w.n_great] + p.cover_cost * cover[:, None]
-            + p.binding_cost * w.binding)
+            + p.binding_cost * w.binding * (1.0 - w.revisionism[None, :]))
 
 
 def alliance_obligations(w: World, p: Params) -> np.ndarray:
     """Mechanism 5: the autonomy an alliance costs (obligations, pressure to follow)."""
-    return p.obligation_weight * np.clip(w.alliance.sum(axis=1), 0.0, 1.0)
+    return p.obligation_weight * clip(w.alliance.sum(axis=1), 0.0, 1.0)
 
 
 def follow_patron(w: World, p: Params) -> None:
@@ -163,10 +164,11 @@ def domestic_turnover(w: World, p: Params, u: np.ndarray, z: np.ndarray) -> np.n
 
 
 def war_motive(w: World, p: Params) -> np.ndarray:
-    """Why a great power would fight: insecurity (its threat from the state) and revisionist
-    aims, which a state already in its camp satisfies."""
-    return w.gp_threat + p.revisionism_weight * w.revisionism[None, :] * w.proximity * (
-        1.0 - w.alignment)
+    """Why a great power would fight: insecurity (its threat from the state) and territorial or
+    hegemonic aims, which a state already in its camp satisfies; both weigh as much as the power
+    is revisionist (a status-quo power contains a threat rather than invading it)."""
+    aims = p.revisionism_weight * w.proximity * (1.0 - w.alignment)
+    return w.revisionism[None, :] * (w.gp_threat + aims)
 
 
 def coercion(w: World, p: Params, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
@@ -178,7 +180,7 @@ def coercion(w: World, p: Params, motive: np.ndarray, odds: np.ndarray, cost: np
     w.coerced = w.alive[:, None] & (u < hazard) & (w.proximity > 0)
     conceded = w.coerced & (u_concede < np.maximum(lev, odds))
     w.coercions += w.coerced.any(axis=1)
-    w.concessions = np.clip(w.concessions + p.concession_size * conceded.sum(axis=1), 0.0, 1.0)
+    w.concessions = clip(w.concessions + p.concession_size * conceded.sum(axis=1), 0.0, 1.0)
     w.welfare *= np.exp(-p.coercion_loss * (lev * w.coerced).sum(axis=1))
     w.coercion_memory = np.maximum(w.coercion_memory, 0.5 * w.coerced)
     w.alignment += 0.5 * p.concession_size * conceded * (1.0 - w.alignment)
@@ -211,7 +213,7 @@ def fight_war(w: World, p: Params, attacker: np.ndarray, credibility: np.ndarray
     w.territory *= 1.0 - loss
     w.cap *= 1.0 - loss
     w.welfare *= np.where(at_war, 1.0 - p.war_welfare_loss, 1.0)
-    w.concessions = np.where(lost, np.clip(w.concessions + p.concession_size, 0, 1), w.concessions)
+    w.concessions = np.where(lost, clip(w.concessions + p.concession_size, 0, 1), w.concessions)
     w.at_war = np.zeros_like(w.at_war)
     w.at_war[rows[at_war], a[at_war]] = True
     w.coercion_memory = np.where(w.at_war, 1.0, w.coercion_memory)
@@ -224,7 +226,7 @@ def absorption(w: World, p: Params, lev: np.ndarray, u: np.ndarray) -> None:
     """Peaceful absorption: a state with almost no autonomy left can be absorbed by the power
     that holds it, the more so the more revisionist that power is (Fazal 2007)."""
     holder = np.argmax(lev + w.alliance + w.bases, axis=1)
-    lack = np.clip((p.absorption_threshold - w.autonomy) / max(p.absorption_threshold, EPS), 0, 1)
+    lack = clip((p.absorption_threshold - w.autonomy) / max(p.absorption_threshold, EPS), 0, 1)
     hazard = p.absorption_rate * lack * w.revisionism[holder]
     _end(w, w.alive & (u < hazard), EndCause.ABSORBED)
 
@@ -239,10 +241,10 @@ def autonomy(w: World, p: Params, lev: np.ndarray) -> np.ndarray:
     """Autonomy in [0, 1]: no partner with decisive leverage, no foreign bases, no binding
     obligations, no coerced concessions (THEORY.md outcomes). Zero once the state is gone."""
     free = ((1.0 - lev.max(axis=1, initial=0.0))
-            * (1.0 - np.clip(w.bases.sum(axis=1), 0.0, 1.0))
+            * (1.0 - clip(w.bases.sum(axis=1), 0.0, 1.0))
             * (1.0 - alliance_obligations(w, p))
             * (1.0 - w.concessions))
-    return np.where(w.alive, np.clip(free, 0.0, 1.0), 0.0)
+    return np.where(w.alive, clip(free, 0.0, 1.0), 0.0)
 
 
 def welfare(w: World, p: Params, lev: np.ndarray) -> None:

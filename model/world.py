@@ -34,6 +34,11 @@ class EndCause(IntEnum):
     ABSORBED = 2
 
 
+def clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """np.clip without its Python-level dispatch, which dominates a step on small worlds."""
+    return np.minimum(np.maximum(x, low), high)
+
+
 def policy_code(policy: str) -> int:
     return ADAPTIVE if policy == "adaptive" else STRATEGIES.index(policy)
 
@@ -114,7 +119,7 @@ class World:
 
     def rival_alignment(self) -> np.ndarray:
         """[s, g]: how far each small state is aligned with the rivals of each great power."""
-        return np.clip(self.alignment @ self.hostility.T, 0.0, 1.0)
+        return clip(self.alignment @ self.hostility.T, 0.0, 1.0)
 
 
 def _per(entity: dict, name: str, keys: list[str]) -> list[float]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 WALT = "Walt 1987, The Origins of Alliances (balance of threat)"
 SEED000 = "seed 000 (Vietnam vs Ukraine)"
 SEED001 = "seed 001 (deterrence, assurance, active cover)"
@@ -94,13 +96,14 @@ PARAMS: tuple[Param, ...] = (
     _p("exit_rate", 0.1, 0.0, 1.0,
        "share of an alliance a state that no longer wants it sheds each year (treaties persist)",
        "Leeds 2003 (alliance reliability)"),
-    _p("interdependence_cost", 1.5, 0.0, 10.0,
+    _p("interdependence_cost", 1.0, 0.0, 10.0,
        "how much shared trade raises a power's cost of war", "Oneal & Russett 1997; THEORY.md 4"),
     _p("cover_cost", 1.0, 0.0, 10.0,
        "how much ties to third partners (middle powers, blocs) raise the cost of aggression",
        SEED001 + " (active cover)"),
     _p("binding_cost", 1.0, 0.0, 10.0,
-       "how much institutional enmeshment of a power raises its cost of aggression", KUIK),
+       "how much institutional enmeshment of a power raises its cost of aggression (none for a "
+       "fully revisionist power)", KUIK + "; Schweller 1994"),
     _p("subsidy_rate", 0.01, 0.0, 0.1,
        "yearly welfare gain from a patron's discounted energy and credit, per unit of alignment",
        "Schweller 1994 (bandwagoning for profit); " + SEED002),
@@ -228,6 +231,10 @@ class Params(dict[str, Any]):
     def defaults(cls) -> Params:
         return cls({p.name: p.default for p in PARAMS})
 
-    def portfolio(self, strategy: str) -> dict[str, float]:
-        """The instrument targets of one strategy, as currently parameterised."""
-        return {i: self[f"{strategy}_{i}"] for i in INSTRUMENTS}
+    def portfolio_table(self) -> np.ndarray:
+        """[strategy, instrument] targets as parameterised; built once, since a model's
+        parameters do not change while it runs."""
+        if "_portfolio" not in self.__dict__:
+            self.__dict__["_portfolio"] = np.array(
+                [[self[f"{s}_{i}"] for i in INSTRUMENTS] for s in PORTFOLIOS])
+        return self.__dict__["_portfolio"]

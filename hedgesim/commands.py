@@ -1,0 +1,234 @@
+"""The core subcommands: ``run``, ``scenarios``, ``params`` and ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiments.runs import run_replicates, summarise
+from hedgesim.cli import UsageError
+from scenarios.loader import Scenario, builtin_names, load_scenario
+from scenarios.params import PARAMS
+from scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, POLICIES, SMALL_STATE_FIELDS
+
+DEMO_SCENARIOS = ("ukraine", "vietnam", "belarus")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="run a scenario's replicates and summarise the focal states")
+    run.add_argument("scenario", help="a built-in name (see `hedgesim scenarios`) or a .toml file")
+    run.add_argument("--strategy", choices=[*POLICIES, "historical"],
+                     help="the focal states' strategy (default: the scenario's own)")
+    run.add_argument("--replicates", type=int, default=100, help="replicates (default 100)")
+    run.add_argument("--steps", type=int, help="years to simulate (default: the scenario's)")
+    run.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="NAME=VALUE", help="override a parameter (see `hedgesim params`)")
+    run.add_argument("--out", type=Path, help="write outcomes and per-step series as Parquet here")
+    run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    run.set_defaults(handler=cmd_run)
+
+    scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
+    scenarios.set_defaults(handler=cmd_scenarios)
+
+    params = sub.add_parser("params", help="list every parameter of a scenario")
+    params.add_argument("scenario", nargs="?", default="generic")
+    params.add_argument("--json", action="store_true")
+    params.set_defaults(handler=cmd_params)
+
+    demo = sub.add_parser("demo", help="every built-in case under every strategy (about a minute)")
+    demo.add_argument("--replicates", type=int, default=300)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(handler=cmd_demo)
+
+
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; values become int, float or bool where they look like one."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--set {item}: expected NAME=VALUE")
+        overrides[name.strip()] = _value(text.strip())
+    return overrides
+
+
+def _value(text: str) -> Any:
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _check_counts(args: argparse.Namespace) -> None:
+    if args.replicates < 1:
+        raise UsageError(f"--replicates {args.replicates}: must be at least 1")
+    if getattr(args, "steps", None) is not None and not 1 <= args.steps <= 1000:
+        raise UsageError(f"--steps {args.steps}: must be between 1 and 1000")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: must be zero or positive")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    _check_counts(args)
+    scenario = load_scenario(args.scenario).with_overrides(parse_overrides(args.overrides))
+    scenario = scenario.with_strategy(args.strategy)
+    if args.out is not None and args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    result = run_replicates(scenario, replicates=args.replicates, seed=args.seed, steps=args.steps,
+                            series=args.out is not None, progress=True)
+    summary = summarise(result.outcomes, seed=args.seed)
+    report = {
+        "scenario": scenario.name, "strategy": args.strategy or "scenario",
+        "replicates": args.replicates, "seed": args.seed,
+        "steps": args.steps or scenario.steps, "overrides": scenario.overrides,
+        "focal": {row["state"]: _focal_json(row) for row in summary.to_dict("records")},
+        "model": {"war_onsets_mean": float(result.outcomes.groupby("replicate")["wars_total"]
+                                           .first().mean())},
+    }
+    if args.out is not None:
+        _write_parquet(args.out, {"outcomes": result.outcomes, "series": result.series,
+                                  "model_series": result.model_series})
+    if args.json:
+        print(json.dumps(report, indent=2, allow_nan=False, default=_nan_to_none))
+    else:
+        print(f"{scenario.name}: {scenario.description}")
+        print(f"strategy: {report['strategy']}, {args.replicates} replicates, "
+              f"{report['steps']} years from {scenario.start_year}, seed {args.seed}\n")
+        print(format_summary(summary))
+        if args.out is not None:
+            print(f"\nwrote {args.out}/outcomes.parquet, series.parquet, model_series.parquet")
+    return 0
+
+
+def _nan_to_none(value: Any) -> Any:
+    return None
+
+
+def _focal_json(row: dict[str, Any]) -> dict[str, Any]:
+    def num(x: float) -> float | None:
+        return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+    return {
+        "replicates": int(row["replicates"]),
+        "survival_rate": num(row["survival_rate"]), "survival_ci": [num(v) for v in
+                                                                     row["survival_ci"]],
+        "war_probability": num(row["war_probability"]), "war_ci": [num(v) for v in row["war_ci"]],
+        "autonomy_mean": num(row["autonomy_mean"]),
+        "autonomy_ci": [num(v) for v in row["autonomy_ci"]],
+        "median_years_to_war": num(row["median_years_to_war"]),
+        "coercions_mean": num(row["coercions_mean"]), "welfare_mean": num(row["welfare_mean"]),
+    }
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """A readable table: estimates with their 95% intervals."""
+    def ci(estimate: float, bounds: tuple[float, float]) -> str:
+        return f"{estimate:.2f} [{bounds[0]:.2f}, {bounds[1]:.2f}]"
+
+    table = pd.DataFrame({
+        "state": summary["state"],
+        "survival": [ci(e, b) for e, b in zip(summary["survival_rate"], summary["survival_ci"],
+                                              strict=True)],
+        "war": [ci(e, b) for e, b in zip(summary["war_probability"], summary["war_ci"],
+                                         strict=True)],
+        "autonomy": [ci(e, b) for e, b in zip(summary["autonomy_mean"], summary["autonomy_ci"],
+                                              strict=True)],
+        "years to war": summary["median_years_to_war"].map(
+            lambda v: "-" if math.isnan(v) else f"{v:.0f}"),
+        "coercions": summary["coercions_mean"].map("{:.1f}".format),
+    })
+    return table.to_string(index=False)
+
+
+def _write_parquet(out: Path, tables: dict[str, pd.DataFrame | None]) -> None:
+    """Write every table into a temporary folder beside ``out``, then move them in, so an
+    interrupted run leaves no half-written file."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".tmp-") as tmp:
+        for name, table in tables.items():
+            if table is not None:
+                table.to_parquet(Path(tmp) / f"{name}.parquet", index=False)
+        for name in tables:
+            if (Path(tmp) / f"{name}.parquet").exists():
+                os.replace(Path(tmp) / f"{name}.parquet", out / f"{name}.parquet")
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    for name in builtin_names():
+        scenario = load_scenario(name)
+        focal = ", ".join(scenario.focal_names) or "drawn at random"
+        print(f"{name:10s} {scenario.start_year}, {scenario.steps} years; focal: {focal}")
+        print(f"{'':10s} {scenario.description}")
+    return 0
+
+
+def parameter_table(scenario: Scenario) -> list[dict[str, Any]]:
+    """Every parameter a scenario has, with its value here, default, range, meaning and source."""
+    rows = [{"name": p.name, "value": scenario.params[p.name], "default": p.default,
+             "low": p.low, "high": p.high, "choices": list(p.choices), "meaning": p.meaning,
+             "source": p.source} for p in PARAMS]
+    if scenario.generic is not None:
+        rows += [{"name": f"generic.{f.name}", "value": scenario.generic[f.name],
+                  "default": f.default, "low": f.low, "high": f.high, "choices": [],
+                  "meaning": f.meaning, "source": f.source} for f in GENERATOR_FIELDS]
+    gp_names = [g["name"] for g in scenario.great_powers]
+    for fields, entities in ((GREAT_POWER_FIELDS, scenario.great_powers),
+                             (SMALL_STATE_FIELDS, scenario.small_states)):
+        for entity in entities:
+            for f in fields:
+                keys = ([] if not f.per else gp_names if f.per == "great_power"
+                        else [*gp_names, *scenario.partners])
+                names = [(f"{entity['name']}.{f.name}.{k}", entity[f.name].get(k, 0.0))
+                         for k in keys if k != entity["name"]] if f.per else [
+                             (f"{entity['name']}.{f.name}", entity[f.name])]
+                rows += [{"name": n, "value": v, "default": f.default, "low": f.low,
+                          "high": f.high, "choices": list(f.choices), "meaning": f.meaning,
+                          "source": f.source} for n, v in names]
+    return rows
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    rows = parameter_table(load_scenario(args.scenario))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = shutil.get_terminal_size((120, 20)).columns
+    for row in rows:
+        span = ("|".join(row["choices"]) if row["choices"]
+                else f"[{row['low']:g}, {row['high']:g}]" if row["low"] is not None else "")
+        print(f"{row['name']:34s} {row['value']!s:>12.12s}  {span:22s} {row['meaning']}"[:width])
+        print(f"{'':34s} {'':12s}  {'':22s} source: {row['source']}"[:width])
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: each built-in case under its own strategy and each fixed one."""
+    _check_counts(args)
+    print(f"hedgesim demo: {args.replicates} replicates per arm, seed {args.seed}; "
+          f"95% intervals in brackets\n")
+    for name in DEMO_SCENARIOS:
+        scenario = load_scenario(name)
+        print(f"== {name}: {scenario.description}")
+        rows = []
+        for strategy in ("historical", "balance", "bandwagon", "hedge"):
+            result = run_replicates(scenario.with_strategy(strategy), replicates=args.replicates,
+                                    seed=args.seed, progress=True)
+            rows.append(summarise(result.outcomes, seed=args.seed).assign(state=strategy))
+        print(format_summary(pd.concat(rows, ignore_index=True)).replace("state", "arm  ", 1))
+        print()
+    print("Same seeds in every arm (common random numbers). Try: hedgesim run ukraine "
+          "--strategy hedge --replicates 1000")
+    return 0
