@@ -12,6 +12,7 @@ from scenarios.loader import ScenarioError
 
 COMMANDS: list[str] = [
     "hedgesim.commands",
+    "experiments.sweep_cli",
 ]
 
 

@@ -173,10 +173,9 @@ def war_motive(w: World, p: Params) -> np.ndarray:
 
 def coercion(w: World, p: Params, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
              lev: np.ndarray, u: np.ndarray, u_concede: np.ndarray) -> None:
-    """Coercion short of war: its hazard rises with motive and with leverage or military edge;
-    a state concedes as far as it is dependent or weak, losing autonomy and welfare."""
-    value = motive * 0.5 * (lev + odds) - 0.5 * cost
-    hazard = _sigmoid(p.coercion_intercept + p.coercion_slope * value)
+    """Coercion short of war, drawn from ``coercion_hazard``: a state concedes as far as it is
+    dependent or weak, losing autonomy and welfare, and remembers who coerced it."""
+    hazard = coercion_hazard(p, motive, odds, cost, lev)
     w.coerced = w.alive[:, None] & (u < hazard) & (w.proximity > 0)
     conceded = w.coerced & (u_concede < np.maximum(lev, odds))
     w.coercions += w.coerced.any(axis=1)
@@ -186,11 +185,24 @@ def coercion(w: World, p: Params, motive: np.ndarray, odds: np.ndarray, cost: np
     w.alignment += 0.5 * p.concession_size * conceded * (1.0 - w.alignment)
 
 
+def war_hazard(p: Params, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """[s, g] yearly chance of war: rises with its expected value (motive times the odds of
+    winning, which credible guarantees and deterrence lower) and falls with its cost."""
+    return _sigmoid(p.war_intercept + p.war_slope * (odds * motive - cost))
+
+
+def coercion_hazard(p: Params, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
+                    lev: np.ndarray) -> np.ndarray:
+    """[s, g] yearly chance of coercion: rises with motive and with the leverage or military
+    edge that makes coercion work, falls (less than war) with its cost."""
+    return _sigmoid(p.coercion_intercept + p.coercion_slope * (motive * 0.5 * (lev + odds) - 0.5 * cost))
+
+
 def war_onset(w: World, p: Params, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
               u: np.ndarray) -> np.ndarray:
-    """War onset: a stochastic event whose hazard rises with the expected value of war (motive
-    times the odds of winning) and falls with its cost. Returns the attacker per state or -1."""
-    hazard = _sigmoid(p.war_intercept + p.war_slope * (odds * motive - cost))
+    """War onset: a stochastic event drawn from ``war_hazard``. Returns the attacker per state,
+    or -1."""
+    hazard = war_hazard(p, motive, odds, cost)
     attacked = w.alive[:, None] & (u < hazard) & (w.proximity > 0)
     return np.where(attacked.any(axis=1), np.argmax(np.where(attacked, hazard, -1.0), axis=1), -1)
 

@@ -1,0 +1,31 @@
+"""Small worlds for tests: one great-power pair and a few small states, built in code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model.model import HedgeModel
+from scenarios.loader import parse_scenario
+
+
+def scenario_data(**state: Any) -> dict[str, Any]:
+    """A two-power world with one focal small state; keyword arguments change that state."""
+    return {
+        "scenario": {"name": "test", "start_year": 2000, "steps": 10},
+        "great_power": [
+            {"name": "Near", "capability": 0.05, "revisionism": 0.7, "hostility": {"Far": 1.0},
+             "stance": "balance"},
+            {"name": "Far", "capability": 0.2, "revisionism": 0.2, "stance": "balance"},
+        ],
+        "partner": [{"name": "Bloc"}],
+        "small_state": [{
+            "name": "Small", "focal": True, "capability": 0.01, "strategy": "hedge",
+            "proximity": {"Near": 1.0, "Far": 0.5}, "alignment": {"Near": 0.3, "Far": 0.3},
+            "trade": {"Near": 0.3, "Far": 0.2, "Bloc": 0.1}, "energy": {"Near": 0.5},
+            **state,
+        }],
+    }
+
+
+def small_model(**state: Any) -> HedgeModel:
+    return HedgeModel(parse_scenario(scenario_data(**state), "test.toml"), rng=1)

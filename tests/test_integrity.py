@@ -1,0 +1,47 @@
+"""Neither conclusion is built in: the model finds settings where balancing survives better than
+hedging, and settings where hedging gives both higher survival and higher autonomy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from experiments.runs import run_replicates
+from experiments.stats import bootstrap_ci
+
+REPLICATES = 300
+
+
+def paired(scenario: str, overrides: dict, column: str) -> tuple[float, tuple[float, float]]:
+    """Mean paired difference balance - hedge (same seeds in both arms) with a bootstrap CI."""
+    arms = {s: run_replicates(scenario, replicates=REPLICATES, seed=2024, strategy=s,
+                              overrides=overrides).outcomes for s in ("balance", "hedge")}
+    assert (arms["balance"]["seed"].to_numpy() == arms["hedge"]["seed"].to_numpy()).all()
+    diff = (arms["balance"][column].astype(float).to_numpy()
+            - arms["hedge"][column].astype(float).to_numpy())
+    return float(diff.mean()), bootstrap_ci(diff, seed=1)
+
+
+def test_balancing_survives_better_against_an_unalterably_aggressive_neighbour():
+    """Walt's hypothesis 3 with a credible guarantee: a neighbour bent on conquest, a resolved,
+    open and nearby patron that never abandons its clients."""
+    aggressive = {"Russia.revisionism": 1.0, "West.openness": 1.0, "West.resolve": 1.0,
+                  "Ukraine.proximity.West": 1.0, "abandonment_rate": 0.0}
+    mean, (low, _) = paired("ukraine", aggressive, "survived")
+    assert mean > 0 and low > 0
+
+
+def test_hedging_gives_higher_survival_and_autonomy_next_to_a_moderate_giant():
+    """Vietnam's setting: a far stronger, moderately revisionist neighbour, a distant rival."""
+    for column in ("survived", "autonomy_mean"):
+        mean, (_, high) = paired("vietnam", {}, column)
+        assert mean < 0 and high < 0, column
+
+
+def test_the_verdict_flips_with_the_neighbours_aims():
+    """Between those settings, only the neighbour's revisionism and the guarantee differ."""
+    base = {"West.openness": 1.0, "West.resolve": 1.0, "Ukraine.proximity.West": 1.0,
+            "abandonment_rate": 0.0}
+    calm = paired("ukraine", {**base, "Russia.revisionism": 0.3}, "survived")[0]
+    fierce = paired("ukraine", {**base, "Russia.revisionism": 1.0}, "survived")[0]
+    assert fierce > calm
+    assert np.sign(fierce) != np.sign(calm) or calm <= 0

@@ -1,0 +1,109 @@
+"""The model as a whole: invariants under random worlds, determinism, schedules, agents."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from experiments.runs import replicate_seeds, run_one
+from model.model import HedgeModel
+from scenarios.loader import load_scenario
+from scenarios.params import BY_NAME
+
+GENERIC = load_scenario("generic")
+TUNABLE = [p for p in BY_NAME.values() if not p.choices and p.kind == "float"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), n_small=st.integers(1, 25), n_great=st.integers(2, 5),
+       n_partners=st.integers(0, 3), concentration=st.floats(0.05, 5.0),
+       activation=st.sampled_from(["synchronous", "random"]),
+       tweaks=st.dictionaries(st.sampled_from([p.name for p in TUNABLE]), st.floats(0, 1),
+                              max_size=6))
+def test_invariants_hold_in_random_worlds(seed, n_small, n_great, n_partners, concentration,
+                                          activation, tweaks):
+    overrides = {"generic.n_small": n_small, "generic.n_great": n_great,
+                 "generic.n_partners": n_partners, "generic.dependency_concentration": concentration,
+                 "activation": activation}
+    for name, u in tweaks.items():  # anywhere in each parameter's declared range
+        p = BY_NAME[name]
+        overrides[name] = p.low + u * (p.high - p.low)
+    model = HedgeModel(GENERIC, overrides=overrides, steps=15, rng=seed)
+    w = model.world
+    dead_before = np.zeros(w.n_small, dtype=bool)
+    while model.running:
+        model.step()
+        assert not (dead_before & w.alive).any(), "a dead state came back"
+        dead_before = ~w.alive
+        assert np.allclose(w.dependency.sum(axis=2), 1.0) and (w.dependency >= -1e-12).all()
+        assert ((w.autonomy >= 0) & (w.autonomy <= 1)).all()
+        assert (w.autonomy[~w.alive] == 0).all()
+        for name in ("alignment", "alliance", "bases", "assurance", "binding", "threat",
+                     "gp_threat", "credibility"):
+            values = getattr(w, name)
+            assert np.isfinite(values).all() and (values >= -1e-12).all() and (
+                values <= 1 + 1e-12).all(), name
+        assert np.isfinite(w.cap).all() and np.isfinite(w.welfare).all()
+        assert ((w.territory > 0) & (w.territory <= 1)).all()
+
+
+def test_same_seed_same_run_and_different_seeds_differ():
+    a = run_one("ukraine", seed=11, series=True)
+    b = run_one("ukraine", seed=11, series=True)
+    assert a.outcomes.equals(b.outcomes) and a.series.equals(b.series)
+    runs = [run_one("generic", seed=s).outcomes for s in range(4)]
+    assert any(not runs[0].equals(r) for r in runs[1:])
+
+
+def test_replicate_seeds_are_stable_and_prefix_consistent():
+    assert replicate_seeds(7, 5) == replicate_seeds(7, 10)[:5]
+    assert len(set(replicate_seeds(7, 1000))) == 1000
+    assert replicate_seeds(7, 3) != replicate_seeds(8, 3)
+
+
+def test_strategy_arms_share_the_world_and_the_random_stream():
+    """Common random numbers: the generic world drawn for a seed is the same in every arm."""
+    worlds = [HedgeModel("generic", strategy=s, rng=5).world for s in ("balance", "hedge")]
+    assert np.array_equal(worlds[0].cap, worlds[1].cap)
+    assert np.array_equal(worlds[0].dependency, worlds[1].dependency)
+    assert not np.array_equal(worlds[0].policy, worlds[1].policy)
+
+
+def test_historical_schedule_is_followed():
+    model = HedgeModel("ukraine", rng=0, overrides={"war_intercept": -20, "absorption_rate": 0})
+    seen = {}
+    while model.running:
+        year = model.world.year
+        model.step()
+        seen[year] = int(model.world.strategy[0])
+    assert seen[2004] == 2 and seen[2006] == 0 and seen[2011] == 1 and seen[2015] == 0
+
+
+def test_fixed_strategy_overrides_the_schedule():
+    model = HedgeModel("ukraine", strategy="hedge", rng=0).run()
+    assert (model.world.strategy == 2).all()
+
+
+def test_seed_given_as_text_is_accepted():
+    """Mesa 3.5.1's seed box hands the model a string."""
+    assert HedgeModel("vietnam", rng="42").world.n_small == HedgeModel("vietnam", rng=42).world.n_small
+
+
+def test_activation_order_matters_only_through_interaction():
+    sync = run_one("generic", seed=3, overrides={"activation": "synchronous"}).outcomes
+    rand = run_one("generic", seed=3, overrides={"activation": "random"}).outcomes
+    assert sync.shape == rand.shape  # both run; they may differ since states see earlier movers
+
+
+def test_agents_are_views_on_the_world():
+    model = HedgeModel("vietnam", rng=0)
+    model.step()
+    vietnam = next(iter(model.small_states))
+    china = next(a for a in model.great_powers if a.name == "China")
+    assert vietnam.name == "Vietnam" and vietnam.alive and vietnam.focal
+    assert vietnam.autonomy == model.world.autonomy[0]
+    assert set(vietnam.threat) == {"China", "USA"}
+    assert vietnam.alignment["China"] == model.world.alignment[0, 0]
+    assert china.capability == model.world.gp_cap[0] and "Vietnam" in china.threat_from
+    assert repr(vietnam).startswith("SmallState(Vietnam")
