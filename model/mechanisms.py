@@ -22,7 +22,15 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def local_power(w: World, p: Params) -> np.ndarray:
     """[s, g] strength a great power can bring to bear at each small state (loss of strength
     with distance, Boulding 1962)."""
-    return w.gp_cap[None, :] * w.proximity ** p.reach_decay
+    return w.gp_cap[None, :] * reach(w, p)
+
+
+def reach(w: World, p: Params) -> np.ndarray:
+    """[s, g] share of a power's strength that reaches each state; geography does not change,
+    so it is computed once per world."""
+    if w.reach is None:
+        w.reach = w.proximity ** p.reach_decay
+    return w.reach
 
 
 def threat_perception(w: World, p: Params) -> np.ndarray:

@@ -78,6 +78,7 @@ class World:
     schedules: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     # dynamic state, initialised in __post_init__
     step: int = 0
+    reach: np.ndarray | None = None  # proximity ** reach_decay, cached by mechanisms.reach
 
     def __post_init__(self) -> None:
         n, g = self.proximity.shape
