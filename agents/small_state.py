@@ -70,7 +70,7 @@ class SmallState(mesa.Agent):
         return f"SmallState({self.name}, {self.strategy.name.lower()}, alive={self.alive})"
 
 
-def threat_and_rival(w: World, p: Params, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def threat_and_rival(w: World, p: Params, idx: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The most threatening power T of each state, and the weight of each other power as T's
     rival at that state (its hostility to T times its local strength, the strongest scaled to 1)."""
     threat = np.argmax(w.threat[idx], axis=1)
@@ -97,7 +97,7 @@ def choose_strategy(w: World, p: Params, idx: np.ndarray, gumbel: np.ndarray) ->
     strength = defence / (defence + lp_t + m.EPS)
     aggression = clip(w.revisionism[threat] + w.coercion_memory[idx, threat], 0.0, 1.0)
     x_threat = w.threat[idx, threat]
-    dependency = m.leverage(w, p)[idx, threat]
+    dependency = m.leverage(w, p, idx)[rows, threat]
     commitment = w.alliance[idx, threat]
     victory = w.at_war[idx, threat] * (1.0 - strength)
     leader = np.argmax(w.gp_cap)
@@ -123,58 +123,54 @@ def scheduled_strategy(w: World) -> None:
                 w.strategy[i] = strategy
 
 
-def decide(w: World, p: Params, idx: np.ndarray, reconsider: np.ndarray,
+def decide(w: World, p: Params, idx: slice | np.ndarray, reconsider: np.ndarray,
            gumbel: np.ndarray) -> None:
-    """Adaptive states that reconsider (after turnover or on review) choose anew."""
-    adaptive = idx[(w.policy[idx] == ADAPTIVE) & reconsider[idx] & w.alive[idx]]
+    """Adaptive states in ``idx`` that reconsider (after turnover or on review) choose anew."""
+    rows = np.arange(w.n_small)[idx]
+    adaptive = rows[((w.policy == ADAPTIVE) & reconsider & w.alive)[idx]]
     if adaptive.size:
         w.strategy[adaptive] = choose_strategy(w, p, adaptive, gumbel[adaptive])
 
 
-def adopt_instruments(w: World, p: Params, idx: np.ndarray) -> None:
+def adopt_instruments(w: World, p: Params, idx: slice | np.ndarray) -> None:
     """Move each state's instruments part of the way toward its strategy's portfolio: alignment,
     alliances (granted only as fast as the patron accepts), bases, arming, assurance, binding,
-    and its partners across trade, energy and credit (diversification)."""
-    idx = idx[w.alive[idx]]
-    if not idx.size:
-        return
+    and its partners across trade, energy and credit (diversification). The dead do not move."""
     t = dict(zip(INSTRUMENTS, p.portfolio_table()[w.strategy[idx]].T, strict=True))
     threat, rival_w = threat_and_rival(w, p, idx)
     on_threat = np.eye(w.n_great)[threat]
-    rate = (p.adjust_rate * t["pace"])[:, None]
+    pace = t["pace"] * w.alive[idx]
+    rate = (p.adjust_rate * pace)[:, None]
 
     def target(name: str) -> np.ndarray:
         return t[f"{name}_threat"][:, None] * on_threat + t[f"{name}_rival"][:, None] * rival_w
 
-    for name in ("align", "bases"):
-        attr = "alignment" if name == "align" else name
-        values = getattr(w, attr)
-        values[idx] += rate * (target(name) - values[idx])
+    w.alignment[idx] += rate * (target("align") - w.alignment[idx])
+    w.bases[idx] += rate * (target("bases") - w.bases[idx])
     gap = target("alliance") - w.alliance[idx]
-    w.alliance[idx] += np.where(gap > 0, p.accession_rate * w.openness[None, :],
-                                p.exit_rate * t["pace"][:, None]) * gap
-    for name in ("assurance", "binding"):
-        values = getattr(w, name)
-        values[idx] += rate * (t[name][:, None] - values[idx])
+    w.alliance[idx] += np.where(gap > 0, p.accession_rate * w.openness[None, :] * w.alive[idx, None],
+                                p.exit_rate * pace[:, None]) * gap
+    w.assurance[idx] += rate * (t["assurance"][:, None] - w.assurance[idx])
+    w.binding[idx] += rate * (t["binding"][:, None] - w.binding[idx])
     w.arming[idx] += rate[:, 0] * (t["arming"] - w.arming[idx])
-    diversify(w, p, idx, t, on_threat, rival_w)
+    diversify(w, p, idx, t["trade_threat"], t["trade_rival"], pace, on_threat, rival_w)
 
 
-def diversify(w: World, p: Params, idx: np.ndarray, t: dict[str, np.ndarray],
-              on_threat: np.ndarray, rival_w: np.ndarray) -> None:
+def diversify(w: World, p: Params, idx: slice | np.ndarray, share_threat: np.ndarray,
+              share_rival: np.ndarray, pace: np.ndarray, on_threat: np.ndarray,
+              rival_w: np.ndarray) -> None:
     """Mechanism 4, the small state's side: shift trade, energy and credit toward the strategy's
     partner profile: the threat's share, the rival's share, the rest spread over everyone else
     (middle powers, blocs, the rest of the world)."""
     n_partners = w.dependency.shape[2]
     rival_share = rival_w / np.maximum(rival_w.sum(axis=1, keepdims=True), m.EPS)
-    profile = np.zeros((len(idx), n_partners))
-    profile[:, : w.n_great] = (t["trade_threat"][:, None] * on_threat
-                               + t["trade_rival"][:, None] * rival_share)
-    others = np.ones((len(idx), n_partners))
+    profile = np.zeros((len(pace), n_partners))
+    profile[:, : w.n_great] = share_threat[:, None] * on_threat + share_rival[:, None] * rival_share
+    others = np.ones((len(pace), n_partners))
     others[:, : w.n_great] = (on_threat + rival_w) == 0
     rest = clip(1.0 - profile.sum(axis=1, keepdims=True), 0.0, 1.0)
     profile += rest * others / others.sum(axis=1, keepdims=True)
     profile /= profile.sum(axis=1, keepdims=True)
     mobility = np.array([1.0, p.energy_mobility, p.credit_mobility])
-    rate = p.diversification_rate * t["pace"][:, None, None] * mobility[None, :, None]
+    rate = p.diversification_rate * pace[:, None, None] * mobility[None, :, None]
     w.dependency[idx] += rate * (profile[:, None, :] - w.dependency[idx])

@@ -54,11 +54,18 @@ def perceive_drift(w: World, p: Params) -> None:
     w.rival_gap = gap
 
 
-def effective_assurance(w: World) -> np.ndarray:
+def rival_bases(w: World) -> np.ndarray:
+    """[s, g]: how far each small state hosts the bases of each great power's rivals."""
+    return clip(w.bases @ w.hostility.T, 0.0, 1.0)
+
+
+def effective_assurance(w: World, rival_align: np.ndarray | None = None,
+                        rival_base: np.ndarray | None = None) -> np.ndarray:
     """Mechanism 7: assurance is believed only as far as the state's deeds do not contradict it
     (alignment with and bases of the power's rivals)."""
-    rival_bases = clip(w.bases @ w.hostility.T, 0.0, 1.0)
-    return w.assurance * (1.0 - w.rival_alignment()) * (1.0 - rival_bases)
+    rival_align = w.rival_alignment() if rival_align is None else rival_align
+    rival_base = rival_bases(w) if rival_base is None else rival_base
+    return w.assurance * (1.0 - rival_align) * (1.0 - rival_base)
 
 
 def polarity(w: World) -> float:
@@ -73,13 +80,13 @@ def alignment_threat(w: World, p: Params) -> np.ndarray:
     """Mechanism 2: a great power's threat from each small state, from its alignment with the
     power's rivals, the rivals' bases, its formal alliances with them (entrapment), the drift of
     its alignment, and bloc pressure on the non-aligned; assurance discounts it."""
-    hostile = w.hostility.T
-    raw = (p.gp_w_alignment * w.rival_alignment()
-           + p.gp_w_bases * clip(w.bases @ hostile, 0.0, 1.0)
-           + p.entrapment * clip(w.alliance @ hostile, 0.0, 1.0)
+    rival_align, rival_base = w.rival_alignment(), rival_bases(w)
+    raw = (p.gp_w_alignment * rival_align + p.gp_w_bases * rival_base
+           + p.entrapment * clip(w.alliance @ w.hostility.T, 0.0, 1.0)
            + p.gp_w_drift * w.drift
            + p.bloc_pressure * polarity(w) * (1.0 - w.alignment) * w.hostility.max(axis=1)[None, :])
-    raw = raw * w.proximity * (1.0 - p.assurance_effect * effective_assurance(w))
+    raw = raw * w.proximity * (1.0 - p.assurance_effect * effective_assurance(w, rival_align,
+                                                                              rival_base))
     return 1.0 - np.exp(-raw)
 
 
@@ -104,15 +111,17 @@ def _channel_weights(p: Params) -> np.ndarray:
     return weights / max(weights.sum(), EPS)
 
 
-def dependency_on(w: World, p: Params) -> np.ndarray:
+def dependency_on(w: World, p: Params, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
     """[s, partner] dependency across trade, energy and credit, weighted by channel."""
-    return np.einsum("scp,c->sp", w.dependency, _channel_weights(p))
+    weights = _channel_weights(p)
+    dep = w.dependency[rows]
+    return weights[0] * dep[:, 0] + weights[1] * dep[:, 1] + weights[2] * dep[:, 2]
 
 
-def leverage(w: World, p: Params) -> np.ndarray:
+def leverage(w: World, p: Params, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
     """Mechanism 4: a great power's coercive leverage is the state's dependency on it, lowered
     when the rest of its ties are spread widely (diversification; Hirschman 1945)."""
-    dep = dependency_on(w, p)
+    dep = dependency_on(w, p, rows)
     on_gp = dep[:, : w.n_great]
     rest = np.maximum(1.0 - on_gp, EPS)
     hhi_rest = ((dep**2).sum(axis=1)[:, None] - on_gp**2) / rest**2

@@ -56,10 +56,12 @@ class HedgeModel(mesa.Model):
         w.gp_threat = m.alignment_threat(w, p)
         w.autonomy = m.autonomy(w, p, m.leverage(w, p))
 
-    def _activation_groups(self, order: np.ndarray) -> list[np.ndarray]:
+    def _activation_groups(self, order: np.ndarray) -> list[slice | np.ndarray]:
+        """Everyone at once, or the random order cut into groups that move one after another."""
         if self.params.activation == "synchronous":
-            return [order]
-        return np.array_split(order, min(self.params.activation_groups, len(order)))
+            return [slice(None)]
+        groups = np.array_split(order, min(self.params.activation_groups, len(order)))
+        return [np.sort(group) for group in groups]
 
     def step(self) -> None:
         """One year: powers shift and choose stances; small states perceive threats, choose and
