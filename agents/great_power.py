@@ -6,29 +6,19 @@ Toward the leading other power a great power balances (arms, stands against it),
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from agents.state import StateAgent
 from model.world import ADAPTIVE, Strategy, World, clip
 from scenarios.params import Params
 
 HOSTILITY = np.array([1.0, 0.0, 0.5])  # of a balancing, bandwagoning, hedging stance
 
 
-class GreatPower(mesa.Agent):
+class GreatPower(StateAgent):
     """A great power; its attributes are views into the model's world arrays."""
 
-    def __init__(self, model: mesa.Model, index: int) -> None:
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def world(self) -> World:
-        return self.model.world
-
-    @property
-    def name(self) -> str:
-        return self.world.gp_names[self.index]
+    names_field = "gp_names"
 
     @property
     def capability(self) -> float:

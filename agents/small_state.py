@@ -7,28 +7,18 @@ here: they follow from the instruments through the mechanisms in model/mechanism
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
+from agents.state import StateAgent
 from model import mechanisms as m
 from model.world import ADAPTIVE, Strategy, World, clip
 from scenarios.params import INSTRUMENTS, Params
 
 
-class SmallState(mesa.Agent):
+class SmallState(StateAgent):
     """A small state; its attributes are views into the model's world arrays."""
 
-    def __init__(self, model: mesa.Model, index: int) -> None:
-        super().__init__(model)
-        self.index = index
-
-    @property
-    def world(self) -> World:
-        return self.model.world
-
-    @property
-    def name(self) -> str:
-        return self.world.names[self.index]
+    names_field = "names"
 
     @property
     def alive(self) -> bool:
