@@ -1,0 +1,60 @@
+"""The calibrated numbers in the scenario files are the ones the data give (shared/data)."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+
+from scenarios import calibration as cal
+from scenarios.loader import load_scenario
+
+pytestmark = pytest.mark.skipif(
+    not cal.data_dir().exists() and os.environ.get("CI") != "true",
+    reason="shared/data is not beside this checkout")
+
+RUSSIA, UKRAINE, BELARUS, CHINA, USA, VIETNAM = 365, 369, 370, 710, 2, 816
+
+
+def attr(scenario: str, entity: str, field: str) -> float:
+    s = load_scenario(scenario)
+    for e in (*s.great_powers, *s.small_states):
+        if e["name"] == entity:
+            return e[field]
+    raise KeyError(entity)
+
+
+@pytest.mark.parametrize(("scenario", "entity", "actor", "year"), [
+    ("ukraine", "Russia", RUSSIA, 2004), ("ukraine", "West", "WEST", 2004),
+    ("ukraine", "Ukraine", UKRAINE, 2004), ("vietnam", "China", CHINA, 2007),
+    ("vietnam", "USA", USA, 2007), ("vietnam", "Vietnam", VIETNAM, 2007),
+    ("belarus", "Russia", RUSSIA, 2014), ("belarus", "West", "WEST", 2014),
+    ("belarus", "Belarus", BELARUS, 2014),
+])
+def test_capabilities_are_cinc_of_the_start_year(scenario, entity, actor, year):
+    assert attr(scenario, entity, "capability") == pytest.approx(cal.cinc(actor, year), rel=2e-3)
+
+
+@pytest.mark.parametrize(("scenario", "entity", "actor", "start", "end"), [
+    ("ukraine", "Russia", RUSSIA, 2004, 2013), ("ukraine", "Ukraine", UKRAINE, 2004, 2013),
+    ("vietnam", "China", CHINA, 2007, 2016), ("vietnam", "Vietnam", VIETNAM, 2007, 2016),
+])
+def test_growth_reproduces_the_observed_cinc_path(scenario, entity, actor, start, end):
+    observed = math.log(cal.cinc(actor, end) / cal.cinc(actor, start)) / (end - start)
+    assert attr(scenario, entity, "growth") == pytest.approx(observed, abs=5e-4)
+
+
+def test_the_ratios_the_brief_quotes():
+    assert cal.cinc_ratio(RUSSIA, UKRAINE, 2013) == pytest.approx(5, rel=0.05)
+    assert cal.cinc_ratio(CHINA, VIETNAM, 2016) == pytest.approx(25, rel=0.05)
+
+
+def test_borders_and_alliances_match_cow_and_atop():
+    assert cal.contiguity(UKRAINE, RUSSIA, 2004) == 1 and cal.contiguity(VIETNAM, CHINA, 2007) == 1
+    assert attr("ukraine", "Ukraine", "proximity")["Russia"] == 1.0
+    assert attr("vietnam", "Vietnam", "proximity")["China"] == 1.0
+    assert cal.atop(RUSSIA, BELARUS, 2014)["defense"] == 1
+    assert attr("belarus", "Belarus", "alliance")["Russia"] == 1.0
+    assert not (cal.atop(USA, VIETNAM, 2007) or {}).get("defense")
+    assert attr("vietnam", "Vietnam", "alliance") == {}
