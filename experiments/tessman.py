@@ -1,0 +1,170 @@
+"""Tessman's three filters for strategic hedging (seed 002, figure 1), applied to simulated
+behaviour.
+
+The filters read only the yearly series a ``Recorder`` keeps (dependency, capability, alliances,
+bases, arming, alignment); they never read the strategy label, so a state is called a hedger for
+what it does, as Preiherman (seed 002) calls Belarus one from its record.
+
+The leader is the great power the state is most asymmetrically tied to and most threatened by:
+the largest sum of leverage and perceived threat in the first recorded year (Russia for Belarus
+and Ukraine, China for Vietnam). Its rivals are the other great powers (or those given).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+# Filter one: the behaviour must improve the state's lot against the leader by a margin that is
+# more than drift. A tenth of the starting dependency is about what Belarus's 30-30-30 target asks
+# of its exports to Russia in a decade (42% → 30% is more than a quarter; seed 002), and a tenth
+# more capability relative to the leader is the same relative step on the military route.
+DEPENDENCY_DROP = 0.10  # relative fall of weighted trade/energy/credit dependency on the leader
+CAPABILITY_GAIN = 0.10  # relative rise of the state's capability over the leader's
+# Filter two: direct confrontation. An explicit alliance with a rival is a formal commitment of a
+# quarter or more (ATOP-style coding: a consultation pact scores 0.2-0.4, a defence pact 0.7-1);
+# a rival's bases above a token presence (0.1: a radar or port call scores below); arming more
+# than 40% above the norm (0.5), beyond growth with the economy (seed 000 on Vietnam); alignment
+# with a rival more than a tenth above alignment with the leader is siding against it.
+ALLIANCE_MAX = 0.25
+BASES_MAX = 0.10
+ARMING_MAX = 0.70
+ALIGNMENT_MARGIN = 0.10
+# Filter three: a line sustained at the top, not a spell: the filter-one gain present and
+# confrontation avoided in at least three years in four, with no year undoing more than a
+# quarter of the required gain (a change of course).
+PERSISTENCE = 0.75
+REVERSAL = 0.25
+MIN_YEARS = 5  # fewer years of behaviour than this cannot show a sustained line
+
+
+@dataclass(frozen=True)
+class Filter:
+    """One filter's verdict and the numbers behind it."""
+
+    passed: bool
+    evidence: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Tessman's test for one state in one run."""
+
+    state: str
+    leader: str
+    rivals: tuple[str, ...]
+    filters: tuple[Filter, Filter, Filter]
+
+    @property
+    def hedger(self) -> bool:
+        return all(f.passed for f in self.filters)
+
+
+def great_powers(series: pd.DataFrame) -> list[str]:
+    return [c.removeprefix("dependency_") for c in series.columns if c.startswith("dependency_")]
+
+
+def leader_of(series: pd.DataFrame) -> str:
+    """The great power with the most leverage plus threat over the state in the first year."""
+    first = series.iloc[0]
+    return max(great_powers(series),
+               key=lambda g: float(first[f"leverage_{g}"] + first[f"threat_{g}"]))
+
+
+def classify(series: pd.DataFrame, leader: str | None = None,
+             rivals: Sequence[str] | None = None) -> Verdict:
+    """Apply the three filters to one state's yearly series (rows in time order, the first the
+    initial state; only the years it was alive count)."""
+    series = series[series["alive"]].reset_index(drop=True)
+    leader = leader or leader_of(series)
+    rivals = tuple(rivals if rivals is not None else
+                   (g for g in great_powers(series) if g != leader))
+    state = str(series["state"].iloc[0])
+    dep = series[f"dependency_{leader}"].to_numpy(dtype=float)
+    ratio = (series["capability"] / series[f"gp_capability_{leader}"]).to_numpy(dtype=float)
+    # Gains relative to the start, in units of the filter-one threshold (1 = just enough).
+    coping = (1.0 - dep / dep[0]) / DEPENDENCY_DROP if dep[0] > 0 else np.zeros_like(dep)
+    compete = (ratio / ratio[0] - 1.0) / CAPABILITY_GAIN
+    behaviour = series.iloc[1:]
+    if len(behaviour) < MIN_YEARS:
+        short = Filter(False, {"years_alive": float(len(behaviour))})
+        return Verdict(state, leader, rivals, (short, short, short))
+
+    one = Filter(bool(coping[-1] >= 1.0 or compete[-1] >= 1.0), {
+        "dependency_start": dep[0], "dependency_end": dep[-1],
+        "dependency_change": dep[-1] / dep[0] - 1.0 if dep[0] > 0 else 0.0,
+        "capability_ratio_start": ratio[0], "capability_ratio_end": ratio[-1],
+        "capability_ratio_change": ratio[-1] / ratio[0] - 1.0})
+
+    def worst(prefix: str) -> np.ndarray:
+        cols = [f"{prefix}_{r}" for r in rivals]
+        return behaviour[cols].max(axis=1).to_numpy() if cols else np.zeros(len(behaviour))
+
+    alliance, bases = worst("alliance"), worst("bases")
+    lean = worst("alignment") - behaviour[f"alignment_{leader}"].to_numpy()
+    arming = behaviour["arming"].to_numpy()
+    calm = ((alliance <= ALLIANCE_MAX) & (bases <= BASES_MAX) & (arming <= ARMING_MAX)
+            & (lean <= ALIGNMENT_MARGIN))
+    two = Filter(bool(calm.all()), {
+        "rival_alliance_max": float(alliance.max()), "rival_bases_max": float(bases.max()),
+        "arming_max": float(arming.max()), "rival_lean_max": float(lean.max()),
+        "confrontation_years": float((~calm).sum())})
+
+    # Filter three follows the route of filter one that got further.
+    gain = coping if coping[-1] >= compete[-1] else compete
+    held = (gain[1:] > 0) & calm
+    backslide = float(np.max(np.maximum(gain[:-1] - gain[1:], 0.0)))
+    three = Filter(bool(held.mean() >= PERSISTENCE and backslide <= REVERSAL), {
+        "route_competing": float(gain is compete), "share_years_sustained": float(held.mean()),
+        "largest_reversal": backslide})
+    return Verdict(state, leader, rivals, (one, two, three))
+
+
+def verdict_rows(series: pd.DataFrame,
+                 rivals_by_leader: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+    """Tessman's verdict per (replicate, state) of a multi-run series table; a leader's rivals
+    come from ``rivals_by_leader`` when given, else they are all other great powers."""
+    rows = []
+    keys = ["replicate", "state"] if "replicate" in series.columns else ["state"]
+    for key, group in series.groupby(keys, sort=True):
+        group = group.sort_values("step")
+        leader = leader_of(group)
+        v = classify(group, leader, (rivals_by_leader or {}).get(leader))
+        row = dict(zip(keys, key, strict=True))
+        row |= {"leader": v.leader, "hedger": v.hedger}
+        for i, f in enumerate(v.filters, start=1):
+            row[f"filter_{i}"] = f.passed
+            row |= {f"f{i}_{k}": val for k, val in f.evidence.items()}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def tessman_runs(scenario: str, strategies: Sequence[str], seeds: Sequence[int], *,
+                 jobs: int = 1, progress: bool = False) -> pd.DataFrame:
+    """Simulate ``scenario`` under each strategy arm ("historical": its own) on the same seeds
+    and classify every focal state in every run."""
+    from experiments.counterfactual import Setting, evaluate
+    from scenarios.loader import load_scenario
+
+    spec = load_scenario(scenario)
+    hostile = {(g["name"], k) for g in spec.great_powers for k, h in g["hostility"].items()
+               if h > 0}
+    hostile |= {(b, a) for a, b in hostile}  # hostility is mutual (model/world.py)
+    rivals = {g: tuple(sorted(b for a, b in hostile if a == g)) for g, _ in hostile}
+    series = evaluate([Setting.of(scenario, s) for s in strategies], seeds, jobs=jobs,
+                      progress=progress, series=True)
+    return pd.concat([verdict_rows(df, rivals).assign(scenario=spec.name,
+                                                      strategy=setting.strategy)
+                      for setting, df in series.items()], ignore_index=True)
+
+
+def tessman_summary(rows: pd.DataFrame) -> pd.DataFrame:
+    """Share of runs passing each filter, and the median evidence, per strategy arm and state."""
+    evidence = [c for c in rows.columns if c[:2] in ("f1", "f2", "f3") and c[2] == "_"]
+    g = rows.groupby(["scenario", "strategy", "state", "leader"], sort=False)
+    out = g[["filter_1", "filter_2", "filter_3", "hedger"]].mean().add_prefix("share_")
+    out = out.join(g[evidence].median().add_prefix("median_"))
+    return out.join(g.size().rename("replicates")).reset_index()

@@ -1,0 +1,171 @@
+"""The counterfactual pipeline end to end at small N, its pieces, and its command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.counterfactual import (
+    ARMS,
+    CASES,
+    FACTORS,
+    Roles,
+    Setting,
+    evaluate,
+    factor_overrides,
+    main_settings,
+    paired_difference,
+    roles,
+    run_counterfactual,
+    write,
+)
+from experiments.runs import replicate_seeds
+from hedgesim.cli import main
+from scenarios.loader import load_scenario
+from scenarios.schema import CHANNELS
+
+N = 8
+SUMMARY_COLUMNS = ["scenario", "strategy", "replicates", "war_probability", "war_ci_low",
+                   "war_ci_high", "survival_rate", "autonomy_mean", "autonomy_ci_low",
+                   "autonomy_ci_high", "median_years_to_war"]
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The pipeline written twice from the same seed."""
+    dirs = []
+    for name in ("first", "second"):
+        out = tmp_path_factory.mktemp(name)
+        write(run_counterfactual(N, seed=11), out)
+        dirs.append(out)
+    return dirs[0], dirs[1]
+
+
+def test_files_written(outputs: tuple[Path, Path]) -> None:
+    out = outputs[0]
+    for name in ("summary.csv", "decomposition.csv", "shapley.csv", "report.md",
+                 *(f"{f}.{ext}" for f in ("war_probability", "survival", "autonomy")
+                   for ext in ("png", "svg"))):
+        assert (out / name).stat().st_size > 0, name
+
+
+def test_summary_columns_and_intervals(outputs: tuple[Path, Path]) -> None:
+    s = pd.read_csv(outputs[0] / "summary.csv")
+    assert set(SUMMARY_COLUMNS) <= set(s.columns)
+    assert sorted(zip(s["scenario"], s["strategy"], strict=True)) == sorted(
+        (c, a) for c in CASES for a in ARMS)
+    assert (s["replicates"] == N).all()
+    assert (s["war_ci_low"] <= s["war_probability"]).all()
+    assert (s["war_probability"] <= s["war_ci_high"]).all()
+    assert (s["autonomy_ci_low"] <= s["autonomy_mean"] + 1e-12).all()
+    assert (s["autonomy_mean"] <= s["autonomy_ci_high"] + 1e-12).all()
+
+
+def test_decomposition_and_shapley_add_up(outputs: tuple[Path, Path]) -> None:
+    d = pd.read_csv(outputs[0] / "decomposition.csv")
+    assert set(d["swapped"]) == {"none", "all", *FACTORS}
+    assert (d.loc[d["swapped"] == "none", "change"] == 0).all()
+    sh = pd.read_csv(outputs[0] / "shapley.csv")
+    for _, g in sh.groupby("scenario"):
+        parts = g.set_index("component")["contribution"]
+        assert parts.drop("gap").sum() == pytest.approx(parts["gap"], abs=1e-5)
+
+
+def test_report_states_every_claim(outputs: tuple[Path, Path]) -> None:
+    text = (outputs[0] / "report.md").read_text()
+    for number in range(1, 6):
+        assert f"### {number}." in text
+    assert "Belarus and Tessman" in text
+    assert text.count("**reproduced**") + text.count("**contradicted**") + text.count(
+        "**not shown**") == 5
+
+
+def test_same_seed_same_bytes(outputs: tuple[Path, Path]) -> None:
+    first, second = outputs
+    names = sorted(p.name for p in first.iterdir())
+    assert names == sorted(p.name for p in second.iterdir())
+    for name in names:
+        assert (first / name).read_bytes() == (second / name).read_bytes(), name
+
+
+def test_arms_run_on_identical_paired_seeds() -> None:
+    seeds = replicate_seeds(3, 4)
+    results = evaluate(main_settings(), seeds)
+    for frame in results.values():
+        assert frame["seed"].tolist() == seeds
+        assert frame["replicate"].tolist() == list(range(4))
+    a, b = results[Setting.of("ukraine", "hedge")], results[Setting.of("vietnam", "balance")]
+    with pytest.raises(ValueError):
+        paired_difference(a, b.iloc[::-1], "attacked")
+
+
+@pytest.mark.slow
+def test_processes_do_not_change_results() -> None:
+    settings = [Setting.of("ukraine", "historical"), Setting.of("vietnam", "balance")]
+    seeds = replicate_seeds(5, 6)
+    one, two = evaluate(settings, seeds, jobs=1), evaluate(settings, seeds, jobs=2)
+    for s in settings:
+        pd.testing.assert_frame_equal(one[s], two[s])
+
+
+def test_roles() -> None:
+    assert roles(load_scenario("ukraine")) == Roles("Ukraine", "Russia", "West")
+    assert roles(load_scenario("vietnam")) == Roles("Vietnam", "China", "USA")
+
+
+@pytest.mark.parametrize("factor", FACTORS)
+@pytest.mark.parametrize("base", CASES)
+def test_swaps_give_the_donors_structure(base: str, factor: str) -> None:
+    donor = next(c for c in CASES if c != base)
+    b, d = load_scenario(base), load_scenario(donor)
+    swapped = b.with_overrides(factor_overrides(b, d, factor))  # validated like the file
+    rb, rd = roles(b), roles(d)
+
+    def get(scenario, name):
+        return next(e for e in (*scenario.great_powers, *scenario.small_states)
+                    if e["name"] == name)
+
+    s, n = get(swapped, rb.state), get(swapped, rb.neighbour)
+    ds, dn = get(d, rd.state), get(d, rd.neighbour)
+    if factor == "capability":
+        assert n["capability"] / s["capability"] == pytest.approx(
+            dn["capability"] / ds["capability"])
+    elif factor == "dependency":
+        for channel in CHANNELS:
+            assert s[channel].get(rb.neighbour, 0) == ds[channel].get(rd.neighbour, 0)
+            assert sum(s[channel].values()) <= 1 + 1e-9
+    elif factor == "rival":
+        assert s["proximity"][rb.rival] == ds["proximity"][rd.rival]
+    else:
+        assert n["revisionism"] == dn["revisionism"]
+    untouched = get(swapped, rb.rival) if factor != "rival" else n
+    assert untouched == get(b, untouched["name"])
+
+
+@pytest.mark.parametrize("argv", [
+    ["counterfactual", "--replicates", "0"],
+    ["counterfactual", "--seed", "-3"],
+    ["counterfactual", "--jobs", "0"],
+])
+def test_cli_bad_input_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
+                                       ) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hedgesim: error: ") and err.count("\n") == 1
+
+
+def test_cli_out_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "taken"
+    target.write_text("x")
+    assert main(["counterfactual", "--replicates", "2", "--out", str(target)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    assert target.read_text() == "x" and list(tmp_path.iterdir()) == [target]
+
+
+def test_seeds_prefix_is_shared() -> None:
+    """The decomposition's subsample reuses the arms' first seeds (and so their runs)."""
+    assert replicate_seeds(11, N)[: N // 4] == replicate_seeds(11, N // 4)
+    assert np.unique(replicate_seeds(11, N)).size == N
