@@ -13,6 +13,7 @@ from scenarios.loader import ScenarioError
 COMMANDS: list[str] = [
     "hedgesim.commands",
     "experiments.sweep_cli",
+    "experiments.counterfactual_cli",
 ]
 
 

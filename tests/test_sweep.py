@@ -1,0 +1,371 @@
+"""Sweeps: designs, definitions, executors, resume, failures, analysis, Mesa interop."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import analysis, design, runner
+from experiments.runs import replicate_seeds
+from experiments.sweep import Factor, Study, load_sweep, parse_sweep
+from experiments.sweep_cli import sweep_command
+from hedgesim.cli import UsageError
+from model.model import HedgeModel
+from model.records import outcomes
+from scenarios.loader import ScenarioError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tiny(replicates: int = 3, n_small: int = 4, steps: int = 8, **study) -> dict:
+    """A sweep small enough to run many times in a test."""
+    sampled = study.get("design", "grid") != "grid"
+    return {
+        "sweep": {"name": "tiny", "seed": 7, "replicates": replicates},
+        "study": [{"name": "g", "scenario": "generic", "steps": steps,
+                   "fixed": {"generic.n_small": n_small},
+                   "vary": {"generic.revisionism_mean": ({"low": 0.2, "high": 0.8} if sampled
+                                                         else [0.2, 0.8]),
+                            "generic.border_share": {"low": 0.1, "high": 0.7,
+                                                     **({} if sampled else {"levels": 2})}},
+                   "regime": ["generic.revisionism_mean", "generic.border_share"], **study}],
+    }
+
+
+# Designs ---------------------------------------------------------------------------------
+
+def test_grid_is_the_full_factorial_last_factor_fastest():
+    assert design.grid([[1, 2], ["a", "b", "c"]]) == [
+        (1, "a"), (1, "b"), (1, "c"), (2, "a"), (2, "b"), (2, "c")]
+
+
+def test_latin_hypercube_puts_one_point_in_each_slice():
+    prob = design.problem(["x", "y"], [(0.0, 1.0), (10.0, 20.0)])
+    x = design.latin_hypercube(prob, 8, seed=3)
+    assert x.shape == (8, 2)
+    for j, (low, high) in enumerate(prob["bounds"]):
+        slices = np.floor((x[:, j] - low) / (high - low) * 8).astype(int)
+        assert sorted(slices) == list(range(8))
+    assert np.array_equal(x, design.latin_hypercube(prob, 8, seed=3))
+
+
+def test_sobol_and_morris_sizes_and_bounds():
+    prob = design.problem(["a", "b", "c"], [(0, 1), (2, 3), (-1, 1)])
+    s = design.sobol(prob, 8, seed=1)
+    m = design.morris(prob, 5, seed=1)
+    assert s.shape == (8 * (3 + 2), 3)
+    assert m.shape == (5 * (3 + 1), 3)
+    for x in (s, m):
+        assert np.all(x >= [0, 2, -1]) and np.all(x <= [1, 3, 1])
+    # a Morris trajectory moves one factor at a time
+    steps = np.diff(m[:4], axis=0)
+    assert np.all((steps != 0).sum(axis=1) == 1)
+
+
+def test_sweep_points_runs_and_seeds():
+    sweep = parse_sweep(tiny())
+    points = sweep.studies[0].points(sweep.seed)
+    assert points.to_dict("list") == {"generic.revisionism_mean": [0.2, 0.2, 0.8, 0.8],
+                                      "generic.border_share": [0.1, 0.7, 0.1, 0.7]}
+    runs = sweep.runs()
+    assert len(runs) == 4 * 3
+    assert [r.seed for r in runs] == replicate_seeds(7, 12)
+    assert dict(runs[5].overrides) == {"generic.n_small": 4, "generic.revisionism_mean": 0.2,
+                                       "generic.border_share": 0.7}
+
+
+def test_labelled_levels_set_several_parameters():
+    data = tiny()
+    data["study"][0]["vary"] = {"population": {
+        "adaptive": {}, "all balance": {"generic.share_balance": 1.0},
+        "thirds": {"generic.share_balance": 0.34, "generic.share_hedge": 0.33}}}
+    del data["study"][0]["regime"]
+    runs = parse_sweep(data).runs()
+    assert [dict(r.params)["population"] for r in runs[::3]] == ["adaptive", "all balance",
+                                                                 "thirds"]
+    assert dict(runs[6].overrides)["generic.share_hedge"] == 0.33
+
+
+def test_integer_ranges_in_sampled_designs_are_rounded():
+    data = tiny(design="lhs", samples=6)
+    data["study"][0]["vary"] = {"generic.n_small": {"low": 2, "high": 9},
+                                "generic.border_share": {"low": 0.1, "high": 0.7}}
+    data["study"][0]["regime"] = ["generic.n_small", "generic.border_share"]
+    points = parse_sweep(data).studies[0].points(7)
+    assert points["generic.n_small"].dtype.kind == "i"
+    assert points["generic.n_small"].between(2, 9).all()
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["sweep"].update(arms=["hedge", "dither"]), "[sweep]: field 'arms'"),
+    (lambda d: d["study"][0]["vary"].update({"no_such_param": [1, 2]}),
+     "study 'g': vary 'no_such_param'"),
+    (lambda d: d["study"][0]["vary"].update({"generic.n_small": [5, -1]}),
+     "study 'g': vary 'generic.n_small'"),
+    (lambda d: d["study"][0].update(regime=["generic.revisionism_mean", "war_slope"]),
+     "study 'g': field 'regime'"),
+    (lambda d: d["study"][0].update(design="sobol", samples=6), "field 'samples'"),
+    (lambda d: d["study"][0].update(colour="red"), "study 'g': unknown field 'colour'"),
+    (lambda d: d["study"][0].update(scenario="atlantis"), "study 'g': field 'scenario'"),
+])
+def test_bad_sweeps_are_one_line_errors_naming_file_entry_field(edit, message):
+    data = tiny()
+    edit(data)
+    with pytest.raises(ScenarioError) as err:
+        parse_sweep(data, "my.toml")
+    assert str(err.value).startswith("my.toml: ")
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_shipped_sweeps_are_valid():
+    for name in ("quick", "full", "population"):
+        assert load_sweep(ROOT / "experiments" / f"{name}.toml").runs()
+
+
+# Executors, resume, failures -------------------------------------------------------------
+
+def frame(out: Path) -> pd.DataFrame:
+    return runner.load_results(out)
+
+
+def test_results_do_not_depend_on_workers_or_executor(tmp_path):
+    sweep = parse_sweep(tiny())
+    runner.run_sweep(sweep, tmp_path / "w1", workers=1, progress=False)
+    runner.run_sweep(sweep, tmp_path / "w2", workers=2, progress=False, batch=2)
+    runner.run_sweep(sweep, tmp_path / "dask", executor="dask", workers=2, progress=False,
+                     dask_processes=False, batch=3)
+    one = frame(tmp_path / "w1")
+    assert len(one) == 12 * 3 and one["error"].isna().all()
+    pd.testing.assert_frame_equal(one, frame(tmp_path / "w2"))
+    pd.testing.assert_frame_equal(one, frame(tmp_path / "dask"))
+    # common random numbers: every arm of a run has the run's seed
+    assert (one.groupby("run")["seed"].nunique() == 1).all()
+    # one pandas call loads the dataset
+    assert len(pd.read_parquet(tmp_path / "w1" / "runs")) == len(one)
+
+
+def test_rerun_skips_completed_runs_and_a_different_sweep_is_refused(tmp_path):
+    sweep = parse_sweep(tiny())
+    runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
+    again = runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
+    assert again.skipped == again.total == 12
+    assert len(frame(tmp_path)) == 36
+    with pytest.raises(UsageError, match="different sweep"):
+        runner.run_sweep(parse_sweep(tiny(replicates=4)), tmp_path, progress=False)
+
+
+def test_resume_after_kill_9_equals_uninterrupted(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text(textwrap.dedent("""
+        [sweep]
+        name = "killme"
+        seed = 11
+        replicates = 40
+        [[study]]
+        name = "g"
+        scenario = "generic"
+        steps = 30
+        fixed = { "generic.n_small" = 10 }
+        vary = { "generic.revisionism_mean" = [0.3, 0.7] }
+        """))
+    out = tmp_path / "out"
+    script = ("import sys; from experiments.runner import run_sweep; "
+              "from experiments.sweep import load_sweep; "
+              "run_sweep(load_sweep(sys.argv[1]), sys.argv[2], workers=1, batch=2, "
+              "progress=False)")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(toml), str(out)], cwd=ROOT)
+    deadline = time.time() + 60
+    while len(list((out / "runs").glob("part-*.parquet"))) < 3 and time.time() < deadline:
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    partial = runner.completed(out)
+    assert 0 < len(partial) < 80, "the kill must land mid-sweep"
+    sweep = load_sweep(toml)
+    resumed = runner.run_sweep(sweep, out, workers=1, progress=False)
+    assert resumed.skipped == len(partial)
+    runner.run_sweep(sweep, tmp_path / "clean", workers=2, progress=False)
+    pd.testing.assert_frame_equal(frame(out), frame(tmp_path / "clean"))
+
+
+def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path, monkeypatch, capsys):
+    sweep = parse_sweep(tiny())
+    bad_seed = sweep.runs()[4].seed
+    real = runner.run_one
+
+    def flaky(scenario, *, seed, **kwargs):
+        if seed == bad_seed and kwargs["strategy"] == "hedge":
+            raise FloatingPointError("model blew up")
+        return real(scenario, seed=seed, **kwargs)
+
+    monkeypatch.setattr(runner, "run_one", flaky)
+    toml = tmp_path / "tiny.toml"
+    toml.write_text(textwrap.dedent("""
+        [sweep]
+        name = "tiny"
+        seed = 7
+        replicates = 3
+        [[study]]
+        name = "g"
+        scenario = "generic"
+        steps = 8
+        fixed = { "generic.n_small" = 4 }
+        regime = ["generic.revisionism_mean", "generic.border_share"]
+        [study.vary]
+        "generic.revisionism_mean" = [0.2, 0.8]
+        "generic.border_share" = { low = 0.1, high = 0.7, levels = 2 }
+        """))
+    args = type("Args", (), {"sweep": str(toml), "out": str(tmp_path / "out"), "workers": 1,
+                             "executor": None, "scheduler": None, "no_report": False,
+                             "quiet": True})
+    assert sweep_command(args) == 1
+    assert "1 run(s) failed" in capsys.readouterr().err
+    results = frame(tmp_path / "out")
+    failed = results[results["error"].notna()]
+    assert failed[["run", "arm"]].values.tolist() == [[4, "hedge"]]
+    assert "FloatingPointError: model blew up" in failed["error"].iloc[0]
+    assert failed["generic.border_share"].iloc[0] == 0.7 and np.isnan(failed["survived"].iloc[0])
+    assert results["error"].isna().sum() == 35
+    report = tmp_path / "out" / "report"
+    assert pd.read_csv(report / "failures.csv")["run"].tolist() == [4]
+    by_arm = pd.read_csv(report / "by_arm.csv").set_index("arm")
+    assert by_arm.loc["hedge", "runs"] == 11 and by_arm.loc["balance", "runs"] == 12
+
+
+# Analysis ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def fixture_table() -> pd.DataFrame:
+    """Four runs, two arms, one focal state each (run 3 has four focal states for balance)."""
+    rows = []
+    hedge = dict(survived=[1, 1, 1, 0], attacked=[0, 0, 1, 1], years=[-1, -1, 4, 3],
+                 autonomy=[0.8, 0.6, 0.7, 0.5], ends=[[-1], [-1], [-1], [3]])
+    balance = dict(survived=[1, 0, 0, 0], attacked=[0, 1, 1, 1], years=[-1, 2, 2, 4],
+                   autonomy=[0.4, 0.2, 0.3, 0.1], ends=[[-1], [2], [2], [4]])
+    for arm, spec in (("hedge", hedge), ("balance", balance)):
+        for run in range(4):
+            rows.append({"run": run, "study": "s", "point": run // 2, "arm": arm, "n_focal": 1,
+                         "survived": float(spec["survived"][run]),
+                         "attacked": float(spec["attacked"][run]),
+                         "years_to_war": spec["years"][run],
+                         "autonomy_mean": spec["autonomy"][run], "welfare_final": 1.0,
+                         "coercions": 0.0, "end_years": spec["ends"][run], "steps": 5,
+                         "error": None, "x": [0.1, 0.1, 0.9, 0.9][run], "y": 1.0})
+    return pd.DataFrame(rows)
+
+
+def test_arm_statistics_by_hand(fixture_table):
+    table = analysis.by_arm(fixture_table, ["study"], seed=0).set_index("arm")
+    hedge = table.loc["hedge"]
+    assert hedge["survival"] == 0.75
+    # Wilson 3/4: centre (0.75 + z²/8) / (1 + z²/4), half-width z·sqrt(3/64 + z²/64) / (1 + z²/4)
+    assert hedge["survival_lo"] == pytest.approx(0.300642, abs=1e-6)
+    assert hedge["survival_hi"] == pytest.approx(0.954413, abs=1e-6)
+    assert hedge["war"] == 0.5 and hedge["autonomy"] == pytest.approx(0.65)
+    assert hedge["years_to_war_median"] == 3.5
+    assert table.loc["balance", "survival"] == 0.25
+    assert table.loc["balance", "years_to_war_median"] == 2.0
+    assert hedge["autonomy_lo"] <= 0.65 <= hedge["autonomy_hi"]
+
+
+def test_pooling_over_focal_states(fixture_table):
+    t = fixture_table.copy()
+    t.loc[(t["run"] == 3) & (t["arm"] == "balance"), ["n_focal", "survived"]] = [4, 0.5]
+    balance = analysis.by_arm(t, ["study"], seed=0).set_index("arm").loc["balance"]
+    assert balance["states"] == 7 and balance["survival"] == pytest.approx(3 / 7)
+
+
+def test_paired_differences_by_hand(fixture_table):
+    pairs = analysis.paired(fixture_table, ["study"], seed=0,
+                            comparisons=[("hedge", "balance")]).set_index("metric")
+    assert pairs.loc["survival", "difference"] == 0.5      # per run: 0, 1, 1, 0
+    assert pairs.loc["autonomy", "difference"] == pytest.approx(0.4)  # 0.4 in every run
+    assert pairs.loc["autonomy", "lo"] == pytest.approx(0.4)
+    assert pairs.loc["survival", "lo"] < 0.5 < pairs.loc["survival", "hi"]
+    assert pairs.loc["survival", "runs"] == 4
+
+
+def test_kaplan_meier_curves_by_hand(fixture_table):
+    curves = analysis.survival_curves(fixture_table)
+    balance = curves[curves["arm"] == "balance"].set_index("time")["survival"]
+    # times 5 (censored), 2, 2, 4: S(2) = 1 - 2/4, S(4) = 0.5 * (1 - 1/2)
+    assert balance.loc[2.0] == 0.5 and balance.loc[4.0] == 0.25 and balance.loc[5.0] == 0.25
+    hedge = curves[curves["arm"] == "hedge"].set_index("time")["survival"]
+    assert hedge.loc[3.0] == 0.75 and hedge.loc[5.0] == 0.75
+
+
+def test_regime_map_picks_the_best_arm_per_cell(fixture_table):
+    study = Study("s", "generic", "grid", (Factor("x", (0.1, 0.9)), Factor("y", (1.0,))), 0, 2,
+                  5, (), ("x", "y"))
+    regime = analysis.regime_map(fixture_table, study, seed=0).set_index(["x", "metric"])
+    assert regime.loc[(0.1, "autonomy"), "best"] == "hedge"
+    assert regime.loc[(0.1, "autonomy"), "lead"] == pytest.approx(0.4)
+    assert regime.loc[(0.1, "autonomy"), "clear"]
+    assert regime.loc[(0.1, "survival"), "lead"] == 0.5   # runs 0, 1: hedge 1, 1; balance 1, 0
+    assert not regime.loc[(0.1, "survival"), "clear"]     # two runs cannot make it clear
+
+
+def test_report_is_written_and_reproducible(tmp_path):
+    from experiments.report import write_report
+
+    data = tiny(design="lhs", samples=4, replicates=2)
+    sweep = parse_sweep(data)
+    runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
+    results = runner.load_results(tmp_path)
+    write_report(results, sweep, tmp_path)
+    report = tmp_path / "report"
+    first = {p.name: p.read_bytes() for p in report.iterdir()}
+    write_report(results, sweep, tmp_path)
+    assert first == {p.name: p.read_bytes() for p in report.iterdir()}
+    assert {"report.md", "by_arm.csv", "paired.csv", "regime_g.csv", "summary_g.png",
+            "summary_g.svg", "survival_g.png", "regime_g_survival.svg"} <= set(first)
+    assert "hedge - balance" in first["report.md"].decode()
+
+
+def test_morris_sensitivity_of_hedging_advantage(tmp_path):
+    data = tiny(design="morris", samples=3, replicates=2)
+    sweep = parse_sweep(data)
+    runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
+    table = analysis.sensitivity(runner.load_results(tmp_path), sweep.studies[0], seed=0)
+    assert set(table["factor"]) == {"generic.revisionism_mean", "generic.border_share"}
+    assert len(table) == 2 * 4 and (table["mu_star"] >= 0).all()
+
+
+# Mesa interop -----------------------------------------------------------------------------
+
+class CollectedHedgeModel(HedgeModel):
+    """HedgeModel with the DataCollector that mesa.batch_run reads."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "survived": lambda m: bool(outcomes(m)["survived"].all()),
+            "autonomy": lambda m: float(outcomes(m)["autonomy_mean"].mean())})
+
+    def step(self) -> None:
+        super().step()
+        self.datacollector.collect(self)
+
+
+def test_mesa_batch_run_runs_the_model():
+    rows = mesa.batch_run(CollectedHedgeModel,
+                          parameters={"scenario": "ukraine", "strategy": ["hedge", "balance"],
+                                      "steps": 5}, rng=[1, 2], max_steps=5,
+                          display_progress=False)
+    table = pd.DataFrame(rows)
+    assert len(table) == 4 and set(table["strategy"]) == {"hedge", "balance"}
+    assert set(table["rng"]) == {1, 2} and (table["Step"] == 5).all()
+    direct = HedgeModel("ukraine", strategy="hedge", steps=5, rng=1).run()
+    ours = table[(table["strategy"] == "hedge") & (table["rng"] == 1)]
+    assert ours["autonomy"].iloc[0] == pytest.approx(outcomes(direct)["autonomy_mean"].mean())
