@@ -14,6 +14,7 @@ COMMANDS: list[str] = [
     "hedgesim.commands",
     "experiments.sweep_cli",
     "experiments.counterfactual_cli",
+    "hedgesim.viz",
 ]
 
 

@@ -1,0 +1,57 @@
+"""``hedgesim viz``: serve the interactive page (``app.py``, built in ``hedgesim.viz.page``).
+
+This module only starts the server, so that the command line does not pay for importing Solara
+and Mesa's visualization on every command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hedgesim.cli import UsageError
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+# Settings under which the page makes no request beyond the server (checked with strace and in the
+# browser test): no telemetry (it calls api.ipify.org and api.mixpanel.com at start), the
+# front-end served from the solara-assets package, and a cache miss failing locally instead of
+# going to the CDN.
+OFFLINE_ENV = {
+    "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+    "SOLARA_ASSETS_PROXY": "True",
+    "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
+    "MPLBACKEND": "Agg",
+}
+
+
+def server_command(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
+                   app: Path = APP) -> list[str]:
+    """The ``solara run`` command line for the page (run it with ``OFFLINE_ENV``)."""
+    command = [sys.executable, "-m", "solara", "run", str(app), "--host", host,
+               "--port", str(port), "--production", "--no-check-version"]
+    return command if open_browser else [*command, "--no-open"]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "viz", help="serve the interactive page (Mesa SolaraViz) on localhost",
+        description="Serve the interactive page: pick a scenario and parameters, step the model, "
+                    "watch the network of states and the plots. Works offline.")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    parser.add_argument("--no-open", action="store_true", help="do not open a web browser")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not APP.is_file():
+        raise UsageError(f"{APP}: missing (hedgesim viz serves the app.py of a source checkout)")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port: {args.port} is not a port number (1-65535)")
+    command = server_command(args.host, args.port, not args.no_open)
+    return subprocess.run(command, env={**os.environ, **OFFLINE_ENV}, check=False).returncode
