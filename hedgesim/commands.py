@@ -102,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _write_parquet(args.out, {"outcomes": result.outcomes, "series": result.series,
                                   "model_series": result.model_series})
     if args.json:
-        print(json.dumps(report, indent=2, allow_nan=False, default=_nan_to_none))
+        print(json.dumps(report, indent=2, allow_nan=False))
     else:
         print(f"{scenario.name}: {scenario.description}")
         print(f"strategy: {report['strategy']}, {args.replicates} replicates, "
@@ -111,10 +111,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.out is not None:
             print(f"\nwrote {args.out}/outcomes.parquet, series.parquet, model_series.parquet")
     return 0
-
-
-def _nan_to_none(value: Any) -> Any:
-    return None
 
 
 def _focal_json(row: dict[str, Any]) -> dict[str, Any]:
