@@ -102,7 +102,6 @@ class World:
         self.first_war_step = np.full(n, -1)
         self.at_war = np.zeros((n, g), dtype=bool)
         self.coerced = np.zeros((n, g), dtype=bool)
-        self.initial_cap = self.cap.copy()
         self.base_hostility = self.hostility.copy()
         self.autonomy_sum = np.zeros(n)
 
@@ -136,6 +135,9 @@ def build_world(scenario) -> World:
     def gp_attr(key: str) -> np.ndarray:
         return np.array([float(gp[key]) for gp in gps])
 
+    def state_attr(key: str) -> np.ndarray:
+        return np.array([float(s[key]) for s in states])
+
     def pair(key: str) -> np.ndarray:
         return np.array([_per(s, key, gp_names) for s in states]).reshape(len(states), len(gps))
 
@@ -162,9 +164,9 @@ def build_world(scenario) -> World:
         gp_stance=np.array([max(policy_code(gp["stance"]), 0) for gp in gps], dtype=np.int8),
         hostility=hostility,
         focal=np.array([bool(s["focal"]) for s in states]),
-        cap=np.array([float(s["capability"]) for s in states]),
-        growth=np.array([float(s["growth"]) for s in states]),
-        arming=np.array([float(s["arming"]) for s in states]),
+        cap=state_attr("capability"),
+        growth=state_attr("growth"),
+        arming=state_attr("arming"),
         policy=np.array([policy_code(s["strategy"]) for s in states]),
         proximity=pair("proximity"),
         regime_fear=pair("regime_fear"),
