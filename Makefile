@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	@PY=$$(sh scripts/find-python) && echo "using $$PY" && $$PY -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@echo "compiling the model (once; cached until its source changes)"
+	$(VENV)/bin/python -c "from model.compiled import warm_up; warm_up()"
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from agents.state import StateAgent
-from model.world import ADAPTIVE, Strategy, World, clip
-from scenarios.params import Params
+from model.compiled import compiled
+from model.world import ADAPTIVE, State, Strategy, clip
+from scenarios.params import Coefficients
 
 HOSTILITY = np.array([1.0, 0.0, 0.5])  # of a balancing, bandwagoning, hedging stance
 
@@ -41,28 +42,33 @@ class GreatPower(StateAgent):
         return f"GreatPower({self.name}, {self.stance.name.lower()})"
 
 
-def choose_stance(w: World, p: Params, gumbel: np.ndarray, reconsider: np.ndarray) -> None:
+@compiled
+def choose_stance(w: State, p: Coefficients, gumbel: np.ndarray, reconsider: np.ndarray) -> None:
     """Adaptive great powers choose a stance toward the strongest other power: the stronger and
     the more revisionist balance, the weak bandwagon, and a leader in decline invites hedging.
     The stance sets hostility, which tells small states who is whose rival."""
-    if w.n_great < 2:
+    g = w.gp_cap.shape[0]
+    if g < 2:
         return
-    others = np.where(np.eye(w.n_great, dtype=bool), -np.inf, w.gp_cap[None, :])
-    leader = np.argmax(others, axis=1)
-    ratio = w.gp_cap / w.gp_cap[leader]
+    leader = np.empty(g, dtype=np.int64)
+    for i in range(g):
+        others = w.gp_cap.copy()
+        others[i] = -np.inf
+        leader[i] = np.argmax(others)
+    ratio = np.minimum(w.gp_cap / w.gp_cap[leader], 1.0)
     decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
-    utility = np.stack([
-        p.choice_w_strength * np.minimum(ratio, 1.0) + p.choice_w_aggression * w.revisionism,
-        p.choice_w_strength * (1.0 - np.minimum(ratio, 1.0)),
-        p.choice_w_decline * decline + p.choice_w_threat * 0.5,
-    ], axis=1)
+    utility = np.empty((g, 3))
+    utility[:, Strategy.BALANCE] = p.choice_w_strength * ratio + p.choice_w_aggression * w.revisionism
+    utility[:, Strategy.BANDWAGON] = p.choice_w_strength * (1.0 - ratio)
+    utility[:, Strategy.HEDGE] = p.choice_w_decline * decline + p.choice_w_threat * 0.5
     chosen = np.argmax(utility / p.choice_noise + gumbel, axis=1)
     adaptive = w.gp_policy == ADAPTIVE
-    w.gp_stance = np.where(adaptive & reconsider, chosen, w.gp_stance).astype(np.int8)
-    stance_hostility = np.zeros_like(w.hostility)
-    stance_hostility[np.arange(w.n_great), leader] = HOSTILITY[w.gp_stance]
-    fixed_rows = ~adaptive
-    stance_hostility[fixed_rows] = np.maximum(stance_hostility[fixed_rows],
-                                              w.base_hostility[fixed_rows])
-    w.hostility = np.maximum(stance_hostility, stance_hostility.T)
-    np.fill_diagonal(w.hostility, 0.0)
+    w.gp_stance[:] = np.where(adaptive & reconsider, chosen, w.gp_stance)
+    stance = np.zeros_like(w.hostility)
+    for i in range(g):
+        stance[i, leader[i]] = HOSTILITY[w.gp_stance[i]]
+        if not adaptive[i]:
+            stance[i] = np.maximum(stance[i], w.base_hostility[i])
+    w.hostility[:] = np.maximum(stance, stance.T)
+    for i in range(g):
+        w.hostility[i, i] = 0.0

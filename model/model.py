@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import mesa
 import numpy as np
@@ -11,8 +11,73 @@ import numpy as np
 from agents.great_power import GreatPower, choose_stance
 from agents.small_state import SmallState, adopt_instruments, decide, scheduled_strategy
 from model import mechanisms as m
-from model.world import World, build_world
+from model.compiled import compiled
+from model.world import State, World, build_world
 from scenarios.loader import Scenario, load_scenario
+from scenarios.params import Coefficients, Params
+
+
+class Draws(NamedTuple):
+    """A year's random numbers. They are drawn in full whatever the states do, so strategy arms
+    run on the same seed see the same events (common random numbers)."""
+
+    u: np.ndarray  # [5, s, g] abandonment, coercion, concession, war onset, allies joining
+    v: np.ndarray  # [5, s] turnover, review, war won, state ended, absorption
+    gumbel: np.ndarray  # [s, 3] small states' choice noise
+    gp_gumbel: np.ndarray  # [g, 3] great powers' choice noise
+    gp_review: np.ndarray  # [g] great powers' review
+    order: np.ndarray  # [s] random activation order
+    tilt: np.ndarray  # [s] a new government's tilt
+
+    @classmethod
+    def of_year(cls, rng: np.random.Generator, n: int, g: int) -> Draws:
+        return cls(rng.random((5, n, g)), rng.random((5, n)), rng.gumbel(size=(n, 3)),
+                   rng.gumbel(size=(g, 3)), rng.random(g), rng.permutation(n),
+                   rng.standard_normal(n))
+
+
+@compiled
+def perceive(w: State, p: Coefficients) -> None:
+    """Threats each way and the autonomy they leave, as seen at the start of a run."""
+    w.threat[:] = m.threat_perception(w, p)
+    w.gp_threat[:] = m.alignment_threat(w, p)
+    w.autonomy[:] = m.autonomy(w, p, m.leverage(w, p))
+
+
+@compiled
+def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) -> int:
+    """One year (ODD: process overview and scheduling): powers shift and choose stances; small
+    states perceive threats, choose and move their instruments, group after group (``groups``
+    cuts ``d.order`` into the groups that move one after another); great powers read alignments;
+    guarantees are tested; coercion and war happen; outcomes are booked. Returns the number of
+    war onsets."""
+    m.power_shift(w, p)
+    choose_stance(w, p, d.gp_gumbel, d.gp_review < p.reconsider_rate)
+    w.threat[:] = m.threat_perception(w, p)
+    reconsider = m.domestic_turnover(w, p, d.v[0], d.tilt) | (d.v[1] < p.reconsider_rate)
+    for k in range(len(groups) - 1):
+        group = np.sort(d.order[groups[k]:groups[k + 1]])
+        decide(w, p, group, reconsider, d.gumbel)
+        adopt_instruments(w, p, group)
+    m.follow_patron(w, p)
+
+    m.perceive_drift(w, p)
+    w.gp_threat[:] = m.alignment_threat(w, p)
+    w.credibility[:] = m.guarantee_credibility(w, p) * ~m.abandonment(w, p, d.u[0])
+    lev = m.leverage(w, p)
+    motive, cost = m.war_motive(w, p), m.restraint(w, p)
+    odds = m.war_odds(w, m.expected_support(w, w.credibility))
+    m.coercion(w, p, motive, odds, cost, lev, d.u[1], d.u[2])
+    attacker = m.war_onset(w, p, motive, odds, cost, d.u[3])
+    m.fight_war(w, p, step, attacker, w.credibility, d.u[4], d.v[2], d.v[3])
+
+    w.autonomy[:] = m.autonomy(w, p, lev)
+    m.absorption(w, p, step, lev, d.v[4])
+    w.autonomy[:] = np.where(w.alive, w.autonomy, 0.0)
+    m.welfare(w, p, lev)
+    m.recover(w, p)
+    w.autonomy_sum[:] += w.autonomy
+    return int((attacker >= 0).sum())
 
 
 class HedgeModel(mesa.Model):
@@ -43,66 +108,21 @@ class HedgeModel(mesa.Model):
             SmallState(self, s)
         self.great_powers = self.agents_by_type[GreatPower]
         self.small_states = self.agents_by_type[SmallState]
+        self.coefs = self.params.coefficients()
+        self.groups = activation_groups(self.params, self.world.n_small)
         self.observer = observer
         self.war_onsets = 0
         self.running = True
-        self._perceive()
+        perceive(self.world.state, self.coefs)
         if observer is not None:
             observer.observe(self)
 
-    def _perceive(self) -> None:
-        w, p = self.world, self.params
-        w.threat = m.threat_perception(w, p)
-        w.gp_threat = m.alignment_threat(w, p)
-        w.autonomy = m.autonomy(w, p, m.leverage(w, p))
-
-    def _activation_groups(self, order: np.ndarray) -> list[slice | np.ndarray]:
-        """Everyone at once, or the random order cut into groups that move one after another."""
-        if self.params.activation == "synchronous":
-            return [slice(None)]
-        groups = np.array_split(order, min(self.params.activation_groups, len(order)))
-        return [np.sort(group) for group in groups]
-
     def step(self) -> None:
-        """One year: powers shift and choose stances; small states perceive threats, choose and
-        move their instruments; great powers read alignments; guarantees are tested; coercion and
-        war happen; outcomes are booked."""
-        w, p, r = self.world, self.params, self.events
-        n, g = w.n_small, w.n_great
-        u = r.random((5, n, g))
-        v = r.random((5, n))
-        gumbel = r.gumbel(size=(n, 3))
-        gp_gumbel, gp_review = r.gumbel(size=(g, 3)), r.random(g)
-        order = r.permutation(n)
-
-        m.power_shift(w, p)
-        choose_stance(w, p, gp_gumbel, gp_review < p.reconsider_rate)
-        w.threat = m.threat_perception(w, p)
-        reconsider = m.domestic_turnover(w, p, v[0], r.standard_normal(n)) | (
-            v[1] < p.reconsider_rate)
+        """One year: the year's draws, the states' histories, then ``advance``."""
+        w = self.world
+        draws = Draws.of_year(self.events, w.n_small, w.n_great)
         scheduled_strategy(w)
-        for group in self._activation_groups(order):
-            decide(w, p, group, reconsider, gumbel)
-            adopt_instruments(w, p, group)
-        m.follow_patron(w, p)
-
-        m.perceive_drift(w, p)
-        w.gp_threat = m.alignment_threat(w, p)
-        w.credibility = m.guarantee_credibility(w, p) * ~m.abandonment(w, p, u[0])
-        lev = m.leverage(w, p)
-        motive, cost = m.war_motive(w, p), m.restraint(w, p)
-        odds = m.war_odds(w, p, m.expected_support(w, p, w.credibility))
-        m.coercion(w, p, motive, odds, cost, lev, u[1], u[2])
-        attacker = m.war_onset(w, p, motive, odds, cost, u[3])
-        self.war_onsets += int((attacker >= 0).sum())
-        m.fight_war(w, p, attacker, w.credibility, u[4], v[2], v[3])
-
-        w.autonomy = m.autonomy(w, p, lev)
-        m.absorption(w, p, lev, v[4])
-        w.autonomy[~w.alive] = 0.0
-        m.welfare(w, p, lev)
-        m.recover(w, p)
-        w.autonomy_sum += w.autonomy
+        self.war_onsets += advance(w.state, self.coefs, draws, w.step, self.groups)
         w.step += 1
         self.running = w.step < self.horizon and bool(w.alive.any())
         if self.observer is not None:
@@ -116,4 +136,13 @@ class HedgeModel(mesa.Model):
 
     @property
     def polarity(self) -> float:
-        return m.polarity(self.world)
+        return float(m.polarity(self.world.state))
+
+
+def activation_groups(params: Params, n: int) -> np.ndarray:
+    """Bounds of the groups the year's random order is cut into (as np.array_split cuts it):
+    everyone at once under synchronous activation, else up to ``activation_groups`` groups that
+    move one after another, each seeing the moves of the groups before it."""
+    k = 1 if params.activation == "synchronous" else max(min(params.activation_groups, n), 1)
+    sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+    return np.cumsum([0, *sizes])

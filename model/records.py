@@ -31,11 +31,11 @@ class Recorder:
         self.model_rows: list[dict[str, float]] = []
 
     def observe(self, model: HedgeModel) -> None:
-        w, p = model.world, model.params
+        w, p = model.world, model.coefs
         keep = slice(None) if self.everyone else np.flatnonzero(w.focal)
         names = np.asarray(w.names)[keep]
-        lev = m.leverage(w, p)
-        dep = m.dependency_on(w, p)
+        lev = m.leverage(w.state, p)
+        dep = m.dependency_on(w.state, p)
         columns: dict[str, object] = {
             "step": w.step, "year": w.year, "state": names, "alive": w.alive[keep],
             "strategy": np.asarray(STRATEGY_NAMES)[w.strategy[keep]],
@@ -58,7 +58,7 @@ class Recorder:
         self.model_rows.append({
             "step": w.step, "year": w.year, "alive": int(w.alive.sum()),
             "wars": int(w.at_war.any(axis=1).sum()), "coercions": int(w.coerced.any(axis=1).sum()),
-            "polarity": m.polarity(w),
+            "polarity": model.polarity,
             **{f"share_{name}": float(c) for name, c in zip(STRATEGY_NAMES, counts, strict=True)},
         })
 

@@ -1,17 +1,20 @@
-"""The world's state as arrays, so that a step is a handful of vectorised operations.
+"""The world's state as arrays, so that a year is a handful of compiled array operations.
 
 Axes: ``g`` great powers, ``s`` small states, ``c`` dependency channels (trade, energy, credit),
 ``p`` partners (the great powers first, then middle powers or blocs, then the rest of the
-world). Pairwise arrays are indexed ``[s, g]``. The Mesa agents are views into these arrays.
+world). Pairwise arrays are indexed ``[s, g]``. ``State`` holds every state variable; the
+compiled step (model/model.py) updates its arrays in place, and the Mesa agents are views on them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from model.compiled import compiled
 from scenarios.schema import CHANNELS, STRATEGIES
 
 
@@ -34,76 +37,83 @@ class EndCause(IntEnum):
     ABSORBED = 2
 
 
-def clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
-    """np.clip without its Python-level dispatch, which dominates a step on small worlds."""
-    return np.minimum(np.maximum(x, low), high)
+class State(NamedTuple):
+    """Every state variable of the model (ODD: entities and state variables). The arrays keep
+    their identity for the whole run: mechanisms update them in place."""
 
-
-def policy_code(policy: str) -> int:
-    return ADAPTIVE if policy == "adaptive" else STRATEGIES.index(policy)
+    # great powers [g]
+    gp_cap: np.ndarray  # capability (share of world capability, COW CINC)
+    gp_growth: np.ndarray  # yearly log growth of capability
+    revisionism: np.ndarray  # how aggressive its intentions are, in [0, 1]
+    resolve: np.ndarray  # will to honour its guarantees
+    openness: np.ndarray  # willingness to take on clients
+    gp_arming: np.ndarray  # offensive capability
+    gp_policy: np.ndarray  # fixed stance code, or ADAPTIVE
+    gp_stance: np.ndarray  # current stance (Strategy) toward the leading other power
+    hostility: np.ndarray  # [g, h] rivalry of g and h, symmetric
+    base_hostility: np.ndarray  # [g, h] the scenario's rivalries, which fixed stances keep
+    # small states [s]
+    focal: np.ndarray
+    cap: np.ndarray  # capability
+    growth: np.ndarray
+    arming: np.ndarray  # instrument: arming above (> 0.5) or below the norm
+    policy: np.ndarray  # fixed strategy code, or ADAPTIVE
+    strategy: np.ndarray  # current strategy (Strategy)
+    orientation: np.ndarray  # the government's own tilt between the powers
+    alive: np.ndarray
+    territory: np.ndarray  # share of the initial territory still held
+    end_step: np.ndarray  # step in which the state ended, or -1
+    end_cause: np.ndarray  # EndCause
+    concessions: np.ndarray  # autonomy conceded under coercion, in [0, 1]
+    welfare: np.ndarray
+    autonomy: np.ndarray
+    autonomy_sum: np.ndarray
+    wars: np.ndarray  # wars fought
+    coercions: np.ndarray  # years with a coercion episode
+    first_war_step: np.ndarray
+    # small state and great power [s, g]
+    proximity: np.ndarray  # geography (1 = shared border)
+    reach: np.ndarray  # proximity ** reach_decay: share of a power's strength that arrives
+    regime_fear: np.ndarray  # domestic fear of a power (regime change)
+    alignment: np.ndarray  # instrument: political alignment
+    alliance: np.ndarray  # instrument: formal alliance
+    bases: np.ndarray  # instrument: foreign bases hosted
+    assurance: np.ndarray  # instrument: assurance signalled
+    binding: np.ndarray  # instrument: institutional enmeshment of the power
+    threat: np.ndarray  # the state's threat perception of each power
+    gp_threat: np.ndarray  # each power's threat perception of the state
+    credibility: np.ndarray  # credibility of the power's guarantee to the state now
+    coercion_memory: np.ndarray
+    drift: np.ndarray  # the power's memory of the state's moves toward its rivals
+    rival_gap: np.ndarray  # last year's alignment with the power's rivals, less with the power
+    at_war: np.ndarray
+    coerced: np.ndarray
+    # small state, channel, partner [s, c, p]; each [s, c] row sums to 1
+    dependency: np.ndarray
 
 
 @dataclass
 class World:
-    """Every state variable of the model (ODD: entities and state variables)."""
+    """Who is who (names, the start year, histories to follow) and the ``State``; reading a
+    state variable of the world reads it from the state."""
 
     start_year: int
     gp_names: list[str]
     names: list[str]
     partner_names: list[str]
-    # great powers [g]
-    gp_cap: np.ndarray
-    gp_growth: np.ndarray
-    revisionism: np.ndarray
-    resolve: np.ndarray
-    openness: np.ndarray
-    gp_arming: np.ndarray
-    gp_policy: np.ndarray
-    gp_stance: np.ndarray
-    hostility: np.ndarray  # [g, h] stance of g toward h
-    # small states [s] and [s, g]
-    focal: np.ndarray
-    cap: np.ndarray
-    growth: np.ndarray
-    arming: np.ndarray
-    policy: np.ndarray
-    proximity: np.ndarray
-    regime_fear: np.ndarray
-    alignment: np.ndarray
-    alliance: np.ndarray
-    bases: np.ndarray
-    assurance: np.ndarray
-    binding: np.ndarray
-    dependency: np.ndarray  # [s, c, p], each row sums to 1 (last partner is the rest of world)
+    state: State
     schedules: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    # dynamic state, initialised in __post_init__
     step: int = 0
-    reach: np.ndarray | None = None  # proximity ** reach_decay, cached by mechanisms.reach
 
-    def __post_init__(self) -> None:
-        n, g = self.proximity.shape
-        self.strategy = np.where(self.policy >= 0, self.policy, Strategy.HEDGE).astype(np.int8)
-        self.orientation = np.zeros(n)
-        self.alive = np.ones(n, dtype=bool)
-        self.territory = np.ones(n)
-        self.end_step = np.full(n, -1)
-        self.end_cause = np.zeros(n, dtype=np.int8)
-        self.threat = np.zeros((n, g))
-        self.gp_threat = np.zeros((n, g))
-        self.credibility = np.zeros((n, g))
-        self.coercion_memory = np.zeros((n, g))
-        self.drift = np.zeros((n, g))
-        self.rival_gap = self.rival_alignment() - self.alignment
-        self.concessions = np.zeros(n)
-        self.welfare = np.ones(n)
-        self.autonomy = np.ones(n)
-        self.wars = np.zeros(n, dtype=np.int32)
-        self.coercions = np.zeros(n, dtype=np.int32)
-        self.first_war_step = np.full(n, -1)
-        self.at_war = np.zeros((n, g), dtype=bool)
-        self.coerced = np.zeros((n, g), dtype=bool)
-        self.base_hostility = self.hostility.copy()
-        self.autonomy_sum = np.zeros(n)
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "state":  # copy and pickle probe before __init__
+            raise AttributeError(name)
+        return getattr(self.state, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in State._fields:
+            raise AttributeError(f"World.{name} is an array of its State: update it in place")
+        super().__setattr__(name, value)
 
     @property
     def n_small(self) -> int:
@@ -117,9 +127,49 @@ class World:
     def year(self) -> int:
         return self.start_year + self.step
 
-    def rival_alignment(self) -> np.ndarray:
-        """[s, g]: how far each small state is aligned with the rivals of each great power."""
-        return clip(self.alignment @ self.hostility.T, 0.0, 1.0)
+
+@compiled
+def clip(x, low, high):
+    """np.clip, which numba compiles only for arrays; this works on scalars too."""
+    return np.minimum(np.maximum(x, low), high)
+
+
+@compiled
+def row_max(x: np.ndarray) -> np.ndarray:
+    """Maximum of each row (0 for an empty row): numpy's reduction over a short last axis is
+    slow, a compiled loop is not."""
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        if x.shape[1]:
+            out[i] = x[i].max()
+    return out
+
+
+@compiled
+def row_any(x: np.ndarray) -> np.ndarray:
+    out = np.zeros(x.shape[0], dtype=np.bool_)
+    for i in range(x.shape[0]):
+        out[i] = x[i].any()
+    return out
+
+
+@compiled
+def pick(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``x[i, cols[i]]`` for every row i: each state's entry for its own chosen power."""
+    out = np.empty(x.shape[0], dtype=x.dtype)
+    for i in range(x.shape[0]):
+        out[i] = x[i, cols[i]]
+    return out
+
+
+@compiled
+def rival_alignment(w: State) -> np.ndarray:
+    """[s, g]: how far each small state is aligned with the rivals of each great power."""
+    return clip(w.alignment @ w.hostility.T, 0.0, 1.0)
+
+
+def policy_code(policy: str) -> int:
+    return ADAPTIVE if policy == "adaptive" else STRATEGIES.index(policy)
 
 
 def _per(entity: dict, name: str, keys: list[str]) -> list[float]:
@@ -128,10 +178,13 @@ def _per(entity: dict, name: str, keys: list[str]) -> list[float]:
 
 
 def build_world(scenario) -> World:
-    """Arrays from a concrete scenario (a generic scenario is drawn before it comes here)."""
+    """Arrays from a concrete scenario (a generic scenario is drawn before it comes here), with
+    the dtypes the compiled step is built for."""
     gps, states = scenario.great_powers, scenario.small_states
     gp_names = [gp["name"] for gp in gps]
     partners = [*gp_names, *scenario.partners, "rest of world"]
+    n, g = len(states), len(gps)
+
     def gp_attr(key: str) -> np.ndarray:
         return np.array([float(gp[key]) for gp in gps])
 
@@ -139,43 +192,48 @@ def build_world(scenario) -> World:
         return np.array([float(s[key]) for s in states])
 
     def pair(key: str) -> np.ndarray:
-        return np.array([_per(s, key, gp_names) for s in states]).reshape(len(states), len(gps))
+        return np.array([_per(s, key, gp_names) for s in states]).reshape(n, g)
 
-    dependency = np.zeros((len(states), len(CHANNELS), len(partners)))
+    dependency = np.zeros((n, len(CHANNELS), len(partners)))
     for i, s in enumerate(states):
         for c, channel in enumerate(CHANNELS):
             shares = _per(s, channel, partners[:-1])
             dependency[i, c, :-1] = shares
             dependency[i, c, -1] = 1.0 - sum(shares)
-    hostility = np.array([_per(gp, "hostility", gp_names) for gp in gps])
+    hostility = np.array([_per(gp, "hostility", gp_names) for gp in gps]).reshape(g, g)
     hostility = np.maximum(hostility, hostility.T)
-    return World(
-        start_year=scenario.start_year,
-        gp_names=gp_names,
-        names=[s["name"] for s in states],
-        partner_names=partners,
-        gp_cap=gp_attr("capability"),
-        gp_growth=gp_attr("growth"),
-        revisionism=gp_attr("revisionism"),
-        resolve=gp_attr("resolve"),
-        openness=gp_attr("openness"),
-        gp_arming=gp_attr("arming"),
-        gp_policy=np.array([policy_code(gp["stance"]) for gp in gps]),
+    policy = np.array([policy_code(s["strategy"]) for s in states], dtype=np.int64)
+    proximity, alignment = pair("proximity"), pair("alignment")
+
+    def zeros(dtype: type = np.float64) -> np.ndarray:
+        return np.zeros((n, g), dtype=dtype)
+
+    state = State(
+        gp_cap=gp_attr("capability"), gp_growth=gp_attr("growth"),
+        revisionism=gp_attr("revisionism"), resolve=gp_attr("resolve"),
+        openness=gp_attr("openness"), gp_arming=gp_attr("arming"),
+        gp_policy=np.array([policy_code(gp["stance"]) for gp in gps], dtype=np.int64),
         gp_stance=np.array([max(policy_code(gp["stance"]), 0) for gp in gps], dtype=np.int8),
-        hostility=hostility,
-        focal=np.array([bool(s["focal"]) for s in states]),
-        cap=state_attr("capability"),
-        growth=state_attr("growth"),
-        arming=state_attr("arming"),
-        policy=np.array([policy_code(s["strategy"]) for s in states]),
-        proximity=pair("proximity"),
-        regime_fear=pair("regime_fear"),
-        alignment=pair("alignment"),
-        alliance=pair("alliance"),
-        bases=pair("bases"),
-        assurance=pair("assurance"),
-        binding=pair("binding"),
+        hostility=hostility, base_hostility=hostility.copy(),
+        focal=np.array([bool(s["focal"]) for s in states], dtype=np.bool_),
+        cap=state_attr("capability"), growth=state_attr("growth"), arming=state_attr("arming"),
+        policy=policy, strategy=np.where(policy >= 0, policy, Strategy.HEDGE).astype(np.int8),
+        orientation=np.zeros(n), alive=np.ones(n, dtype=np.bool_), territory=np.ones(n),
+        end_step=np.full(n, -1, dtype=np.int64), end_cause=np.zeros(n, dtype=np.int8),
+        concessions=np.zeros(n), welfare=np.ones(n), autonomy=np.ones(n),
+        autonomy_sum=np.zeros(n), wars=np.zeros(n, dtype=np.int64),
+        coercions=np.zeros(n, dtype=np.int64), first_war_step=np.full(n, -1, dtype=np.int64),
+        proximity=proximity, reach=proximity ** scenario.params["reach_decay"],
+        regime_fear=pair("regime_fear"), alignment=alignment, alliance=pair("alliance"),
+        bases=pair("bases"), assurance=pair("assurance"), binding=pair("binding"),
+        threat=zeros(), gp_threat=zeros(), credibility=zeros(), coercion_memory=zeros(),
+        drift=zeros(), rival_gap=zeros(), at_war=zeros(np.bool_), coerced=zeros(np.bool_),
         dependency=dependency,
+    )
+    state.rival_gap[:] = rival_alignment(state) - state.alignment
+    return World(
+        start_year=scenario.start_year, gp_names=gp_names, names=[s["name"] for s in states],
+        partner_names=partners, state=state,
         schedules={i: [(int(e["from"]), STRATEGIES.index(e["strategy"])) for e in s["schedule"]]
                    for i, s in enumerate(states) if s.get("schedule")},
     )

@@ -8,7 +8,9 @@ declared in ``scenarios/schema.py``.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -192,6 +194,7 @@ PARAMS: tuple[Param, ...] = (
 # Belarus never crosses Moscow's red lines). The mechanisms read only the instruments.
 INSTRUMENTS = ("pace", "align_threat", "align_rival", "alliance_threat", "alliance_rival", "bases_threat",
                "bases_rival", "arming", "assurance", "binding", "trade_threat", "trade_rival")
+Instrument = IntEnum("Instrument", [name.upper() for name in INSTRUMENTS], start=0)
 PORTFOLIOS: dict[str, dict[str, float]] = {
     "balance": dict(pace=1.0, align_threat=0.0, align_rival=0.8, alliance_threat=0.0, alliance_rival=1.0,
                     bases_threat=0.0, bases_rival=0.5, arming=0.8, assurance=0.1, binding=0.1,
@@ -216,10 +219,15 @@ PARAMS += tuple(
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+NUMERIC = tuple(p for p in PARAMS if not p.choices)
+
+# What the compiled step reads: every numeric parameter (floats stay floats and counts stay
+# integers, so one compiled step serves every setting) and the portfolio table.
+Coefficients = namedtuple("Coefficients", [*(p.name for p in NUMERIC), "portfolio"])
 
 
 class Params(dict[str, Any]):
-    """Parameter values with attribute access, so mechanisms read ``p.war_slope``."""
+    """Parameter values with attribute access, so scenario code reads ``p.war_slope``."""
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -231,10 +239,9 @@ class Params(dict[str, Any]):
     def defaults(cls) -> Params:
         return cls({p.name: p.default for p in PARAMS})
 
-    def portfolio_table(self) -> np.ndarray:
-        """[strategy, instrument] targets as parameterised; built once, since a model's
-        parameters do not change while it runs."""
-        if "_portfolio" not in self.__dict__:
-            self.__dict__["_portfolio"] = np.array(
-                [[self[f"{s}_{i}"] for i in INSTRUMENTS] for s in PORTFOLIOS])
-        return self.__dict__["_portfolio"]
+    def coefficients(self) -> Coefficients:
+        """The values as the compiled step takes them, with the [strategy, instrument] table of
+        portfolio targets."""
+        portfolio = np.array([[float(self[f"{s}_{i}"]) for i in INSTRUMENTS] for s in PORTFOLIOS])
+        return Coefficients(*(int(self[p.name]) if p.kind == "int" else float(self[p.name])
+                              for p in NUMERIC), portfolio)

@@ -7,6 +7,7 @@ import inspect
 import numpy as np
 
 from model import mechanisms as m
+from model.world import rival_alignment
 from tests.helpers import small_model
 
 NEAR, FAR = 0, 1
@@ -14,7 +15,7 @@ NEAR, FAR = 0, 1
 
 def test_alignment_with_the_rival_raises_the_neighbours_threat():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     before = m.alignment_threat(w, p)[0, NEAR]
     w.alignment[0, FAR] = 0.9
     assert m.alignment_threat(w, p)[0, NEAR] > before
@@ -22,7 +23,7 @@ def test_alignment_with_the_rival_raises_the_neighbours_threat():
 
 def test_rival_bases_raise_the_neighbours_threat():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     before = m.alignment_threat(w, p)[0, NEAR]
     w.bases[0, FAR] = 0.8
     assert m.alignment_threat(w, p)[0, NEAR] > before
@@ -30,7 +31,7 @@ def test_rival_bases_raise_the_neighbours_threat():
 
 def test_a_clients_drift_away_from_its_patron_raises_the_patrons_threat():
     model = small_model(alignment={"Near": 0.8, "Far": 0.0}, alliance={"Near": 1.0})
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     before = m.alignment_threat(w, p)[0, NEAR]
     w.alignment[0] = [0.6, 0.2]  # the client drifts, still closer to its patron than to the rival
     m.perceive_drift(w, p)
@@ -38,25 +39,25 @@ def test_a_clients_drift_away_from_its_patron_raises_the_patrons_threat():
     assert drifted > before
     # the same position reached without a move (no drift) is read as less threatening
     steady = small_model(alignment={"Near": 0.6, "Far": 0.2}, alliance={"Near": 1.0})
-    assert m.alignment_threat(steady.world, steady.params)[0, NEAR] < drifted
+    assert m.alignment_threat(steady.world.state, steady.coefs)[0, NEAR] < drifted
 
 
 def test_assurance_lowers_threat_unless_deeds_contradict_it():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     before = m.alignment_threat(w, p)[0, NEAR]
     w.assurance[0, NEAR] = 1.0
     assured = m.alignment_threat(w, p)[0, NEAR]
     assert assured < before
     w.bases[0, FAR] = 1.0
-    assert m.effective_assurance(w)[0, NEAR] == 0.0
+    assert m.effective_assurance(w, rival_alignment(w), m.rival_bases(w))[0, NEAR] == 0.0
 
 
 def test_walts_sources_of_threat_each_raise_perceived_threat():
     def threat_after(change) -> float:
         model = small_model()
-        change(model.world)
-        return m.threat_perception(model.world, model.params)[0, NEAR]
+        change(model.world.state)
+        return m.threat_perception(model.world.state, model.coefs)[0, NEAR]
 
     base = threat_after(lambda w: None)
     assert threat_after(lambda w: w.gp_cap.__setitem__(NEAR, 0.2)) > base  # aggregate power
@@ -68,30 +69,30 @@ def test_walts_sources_of_threat_each_raise_perceived_threat():
 
 def test_a_credible_guarantee_lowers_war_hazard():
     model = small_model(alliance={"Far": 1.0})
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     motive, cost = m.war_motive(w, p), m.restraint(w, p)
     credible = m.guarantee_credibility(w, p)
     assert credible[0, FAR] > 0
-    with_guarantee = m.war_hazard(p, motive, m.war_odds(w, p, m.expected_support(w, p, credible)),
+    with_guarantee = m.war_hazard(p, motive, m.war_odds(w, m.expected_support(w, credible)),
                                   cost)[0, NEAR]
-    none = m.war_hazard(p, motive, m.war_odds(w, p, m.expected_support(w, p, 0 * credible)),
+    none = m.war_hazard(p, motive, m.war_odds(w, m.expected_support(w, 0 * credible)),
                         cost)[0, NEAR]
     assert with_guarantee < none
 
 
 def test_credibility_needs_resolve_and_thins_with_clients():
     model = small_model(alliance={"Far": 1.0})
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     full = m.guarantee_credibility(w, p)[0, FAR]
     w.resolve[FAR] = 0.2
     assert m.guarantee_credibility(w, p)[0, FAR] < full
-    p["overstretch"] = 1.0
+    p = p._replace(overstretch=1.0)
     assert m.guarantee_credibility(w, p)[0, FAR] < full
 
 
 def test_ambiguity_makes_abandonment_likelier():
     model = small_model(alignment={"Near": 0.0, "Far": 1.0})
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     u = np.full((1, 2), 0.06)  # between the aligned and the ambiguous client's chance
     assert not m.abandonment(w, p, u)[0, FAR]
     w.alignment[0, FAR] = 0.0
@@ -100,7 +101,7 @@ def test_ambiguity_makes_abandonment_likelier():
 
 def test_diversification_lowers_leverage():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     before = m.leverage(w, p)[0, NEAR]
     spread = w.dependency.copy()
     w.dependency[0, :, NEAR] *= 0.5
@@ -109,16 +110,16 @@ def test_diversification_lowers_leverage():
     # the same share on the neighbour, the rest spread over more partners: less leverage still
     model = small_model(trade={"Near": 0.3, "Far": 0.7}, energy={"Near": 0.3, "Far": 0.7},
                         credit={"Near": 0.3, "Far": 0.7})
-    concentrated = m.leverage(model.world, model.params)[0, NEAR]
+    concentrated = m.leverage(model.world.state, model.coefs)[0, NEAR]
     model = small_model(trade={"Near": 0.3, "Far": 0.35, "Bloc": 0.35},
                         energy={"Near": 0.3, "Far": 0.35, "Bloc": 0.35},
                         credit={"Near": 0.3, "Far": 0.35, "Bloc": 0.35})
-    assert m.leverage(model.world, model.params)[0, NEAR] < concentrated
+    assert m.leverage(model.world.state, model.coefs)[0, NEAR] < concentrated
 
 
 def test_interdependence_cover_and_binding_raise_the_cost_of_war():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     base = m.restraint(w, p)[0, NEAR]
     w.binding[0, NEAR] = 1.0
     bound = m.restraint(w, p)[0, NEAR]
@@ -132,21 +133,22 @@ def test_interdependence_cover_and_binding_raise_the_cost_of_war():
 
 def test_arming_deters_by_lowering_the_attackers_odds():
     model = small_model()
-    w, p = model.world, model.params
+    w = model.world.state
     zero = np.zeros_like(w.alignment)
-    before = m.war_odds(w, p, zero)[0, NEAR]
+    before = m.war_odds(w, zero)[0, NEAR]
     w.arming[0] = 1.0
-    assert m.war_odds(w, p, zero)[0, NEAR] < before
+    assert m.war_odds(w, zero)[0, NEAR] < before
 
 
 def test_alliances_bases_concessions_and_dependency_cost_autonomy():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     base = m.autonomy(w, p, m.leverage(w, p))[0]
     for field, value in (("alliance", (0, NEAR, 1.0)), ("bases", (0, NEAR, 0.5))):
         model = small_model()
-        getattr(model.world, field)[value[:2]] = value[2]
-        assert m.autonomy(model.world, model.params, m.leverage(model.world, model.params))[0] < base
+        w2, p2 = model.world.state, model.coefs
+        getattr(w2, field)[value[:2]] = value[2]
+        assert m.autonomy(w2, p2, m.leverage(w2, p2))[0] < base
     w.concessions[0] = 0.3
     assert m.autonomy(w, p, m.leverage(w, p))[0] < base
     assert m.autonomy(w, p, m.leverage(w, p) + 0.2)[0] < m.autonomy(w, p, m.leverage(w, p))[0]
@@ -154,7 +156,7 @@ def test_alliances_bases_concessions_and_dependency_cost_autonomy():
 
 def test_revisionist_aims_are_satisfied_by_alignment_and_insecurity_by_assurance():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     base = m.war_motive(w, p)[0, NEAR]
     w.alignment[0, NEAR] = 0.9
     assert m.war_motive(w, p)[0, NEAR] < base
@@ -164,7 +166,7 @@ def test_revisionist_aims_are_satisfied_by_alignment_and_insecurity_by_assurance
 
 def test_following_the_patron_pulls_allies_toward_it():
     model = small_model(alliance={"Near": 1.0})
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     before = w.alignment[0, NEAR]
     m.follow_patron(w, p)
     assert w.alignment[0, NEAR] > before
@@ -172,7 +174,7 @@ def test_following_the_patron_pulls_allies_toward_it():
 
 def test_power_shift_follows_growth_and_balancers_arm():
     model = small_model()
-    w, p = model.world, model.params
+    w, p = model.world.state, model.coefs
     w.gp_growth[:] = [0.05, -0.05]
     w.gp_stance[:] = 2  # hedging: no arming boost
     cap = w.gp_cap.copy()
@@ -182,39 +184,39 @@ def test_power_shift_follows_growth_and_balancers_arm():
     model = small_model()
     model.world.gp_growth[:] = [0.05, -0.05]
     model.world.gp_stance[:] = 0  # balancing: arms
-    m.power_shift(model.world, model.params)
+    m.power_shift(model.world.state, model.coefs)
     assert model.world.gp_cap[NEAR] > hedged
 
 
 def test_domestic_turnover_changes_the_governments_tilt_at_its_rate():
     model = small_model()
-    w, p = model.world, model.params
-    p["turnover_rate"] = 0.0
+    w, p = model.world.state, model.coefs
+    p = p._replace(turnover_rate=0.0)
     assert not m.domestic_turnover(w, p, np.array([0.01]), np.array([1.0])).any()
-    p["turnover_rate"] = 0.5
+    p = p._replace(turnover_rate=0.5)
     assert m.domestic_turnover(w, p, np.array([0.01]), np.array([1.0])).all()
     assert w.orientation[0] == p.orientation_spread
 
 
 def test_a_lost_war_costs_territory_and_can_end_the_state():
     model = small_model()
-    w, p = model.world, model.params
-    p["conquest_rate"] = 1.0
+    w, p = model.world.state, model.coefs
+    p = p._replace(conquest_rate=1.0)
     w.revisionism[NEAR] = 1.0
-    m.fight_war(w, p, np.array([NEAR]), np.zeros((1, 2)), np.ones((1, 2)), np.array([0.0]),
+    m.fight_war(w, p, 0, np.array([NEAR]), np.zeros((1, 2)), np.ones((1, 2)), np.array([0.0]),
                 np.array([0.0]))
     assert not w.alive[0] and w.end_cause[0] == 1 and w.territory[0] < 1.0 and w.wars[0] == 1
 
 
 def test_absorption_only_below_the_autonomy_threshold():
     model = small_model()
-    w, p = model.world, model.params
-    p["absorption_rate"] = 1.0
+    w, p = model.world.state, model.coefs
+    p = p._replace(absorption_rate=1.0)
     w.autonomy[0] = 0.5
-    m.absorption(w, p, m.leverage(w, p), np.array([0.0]))
+    m.absorption(w, p, 0, m.leverage(w, p), np.array([0.0]))
     assert w.alive[0]
     w.autonomy[0] = 0.0
-    m.absorption(w, p, m.leverage(w, p), np.array([0.0]))
+    m.absorption(w, p, 0, m.leverage(w, p), np.array([0.0]))
     assert not w.alive[0] and w.end_cause[0] == 2
 
 

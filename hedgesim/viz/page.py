@@ -165,7 +165,7 @@ def network_figure(model: HedgeModel) -> Figure:
     G, pos = w.n_great, layout(model)
     fig = Figure(figsize=FIGSIZE)
     ax = fig.add_axes((0.0, 0.13, 1.0, 0.77))
-    dep = m.dependency_on(w, p)[:, :G]
+    dep = m.dependency_on(w.state, model.coefs)[:, :G]
     live = w.alive[:, None]
     crowd = min(1.0, np.sqrt(30 / max(w.n_small, 1)))  # thinner, fainter ties in a crowded world
     layers = [  # (which pairs, widths, colour, style, alpha)
