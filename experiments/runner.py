@@ -219,7 +219,7 @@ def _local(work: Iterable[Task], workers: int) -> Iterator[list[dict[str, Any]]]
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["experiments.runner"])
+    context.set_forkserver_preload(["experiments.worker"])
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         try:
             yield from _windowed(lambda t: pool.submit(run_batch, t),

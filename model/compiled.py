@@ -35,9 +35,10 @@ compiled = numba.njit(cache=True)
 
 
 
-def warm_up() -> None:
-    """Compile now (``make setup`` does), rather than in the first run."""
+def warm_up() -> Path:
+    """Compile now, or load from the cache, rather than in the first run (``make setup`` and
+    the sweep's worker server call it). Returns the cache folder."""
     from model.model import HedgeModel
 
     HedgeModel("generic", steps=1, overrides={"generic.n_small": 3}).run()
-    print(f"compiled model cached in {cache_dir()}")
+    return cache_dir()
