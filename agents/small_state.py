@@ -12,7 +12,7 @@ import numpy as np
 from agents.state import StateAgent
 from model import mechanisms as m
 from model.compiled import compiled
-from model.world import ADAPTIVE, State, Strategy, World, clip, pick, row_max
+from model.world import ADAPTIVE, State, Strategy, World, clip, leading, total
 from scenarios.params import Coefficients, Instrument
 
 
@@ -65,48 +65,72 @@ class SmallState(StateAgent):
 def threat_and_rival(w: State, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The most threatening power T of each state in ``idx``, and the weight of each other power
     as T's rival at that state (its hostility to T times its local strength, the strongest
-    scaled to 1)."""
-    threat = np.argmax(w.threat[idx], axis=1)
-    rivalry = w.hostility[threat] * m.local_power(w)[idx]
-    top = row_max(rivalry)[:, None]
-    return threat, np.where(top > 0, rivalry / np.where(top > 0, top, 1.0), 0.0)
+    scaled to 1). Taken for a group at once: a compiled call handed the State costs more than
+    the rule does for one state."""
+    k, g = idx.shape[0], w.gp_cap.shape[0]
+    threat = np.empty(k, dtype=np.int64)
+    rival_w = np.empty((k, g))
+    for r in range(k):
+        i = idx[r]
+        threat[r] = leading(w.threat[i])
+        top = 0.0
+        for j in range(g):
+            rival_w[r, j] = w.hostility[threat[r], j] * m.local_power(w.gp_cap[j], w.reach[i, j])
+            top = max(top, rival_w[r, j])
+        for j in range(g):
+            rival_w[r, j] = rival_w[r, j] / top if top > 0 else 0.0
+    return threat, rival_w
 
 
 @compiled
-def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, gumbel: np.ndarray) -> np.ndarray:
-    """Adaptive choice by balance-of-threat reasoning with bounded rationality (logit noise):
-    Walt's four hypotheses, dependency and commitments, Tessman's declining leader, and the
-    government's own tilt. Returns a strategy code per state in ``idx``."""
-    threat, rival_w = threat_and_rival(w, idx)
-    lp = m.local_power(w)[idx]
-    lp_t = pick(lp, threat)
-    rival = np.argmax(rival_w, axis=1)
-    has_rival = row_max(rival_w) > 0
-    clients = w.alliance[w.alive].sum(axis=0)
-    lp_r = pick(lp, rival)
-    support = has_rival * (w.openness * w.resolve)[rival] * lp_r / (lp_r + lp_t + m.EPS) / (
-        1.0 + p.overstretch * clients[rival])
-    defence = m.defence(w)[idx]
-    strength = defence / (defence + lp_t + m.EPS)
-    aggression = clip(w.revisionism[threat] + pick(w.coercion_memory[idx], threat), 0.0, 1.0)
-    x_threat = pick(w.threat[idx], threat)
-    dependency = pick(m.leverage(w, p, idx), threat)
-    commitment = pick(w.alliance[idx], threat)
-    victory = pick(w.at_war[idx], threat) * (1.0 - strength)
+def gumbel(u: float) -> float:
+    """Gumbel noise from uniforms, as numpy's ``Generator.gumbel`` makes it: drawn as uniforms
+    for everyone (common random numbers) and turned into noise only for the states that choose."""
+    return -np.log(-np.log(1.0 - u))
+
+
+@compiled
+def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """Adaptive choice by balance-of-threat reasoning with bounded rationality (logit noise,
+    ``noise`` [s, 3] uniforms): Walt's four hypotheses, dependency and commitments, Tessman's
+    declining leader, and the government's own tilt. Returns a strategy code per state in ``idx``."""
+    dependency_on_power = m.leverage(w, p, idx)
+    clients = m.clients(w)
     leader = np.argmax(w.gp_cap)
     decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
-    tilt = w.orientation[idx]
-    utility = np.empty((len(idx), 3))
-    utility[:, Strategy.BALANCE] = (
-        p.choice_w_strength * strength + p.choice_w_support * support
-        + p.choice_w_aggression * aggression + p.choice_w_threat * x_threat
-        - p.choice_w_dependency * dependency - p.choice_w_commitment * commitment
-        - p.choice_w_victory * victory + tilt)
-    utility[:, Strategy.BANDWAGON] = (
-        p.choice_w_dependency * dependency + p.choice_w_commitment * commitment
-        + p.choice_w_victory * victory + p.choice_w_threat * x_threat * (1.0 - strength) - tilt)
-    utility[:, Strategy.HEDGE] = p.choice_w_threat * (1.0 - x_threat) + p.choice_w_decline * decline
-    return np.argmax(utility / p.choice_noise + gumbel, axis=1)
+    threats, rival_ws = threat_and_rival(w, idx)
+    utility = np.empty(3)
+    chosen = np.empty(idx.shape[0], dtype=np.int8)
+    for r in range(idx.shape[0]):
+        i, threat, rival_w = idx[r], threats[r], rival_ws[r]
+        rival = leading(rival_w)
+        lp_t = m.local_power(w.gp_cap[threat], w.reach[i, threat])
+        lp_r = m.local_power(w.gp_cap[rival], w.reach[i, rival])
+        support = (rival_w[rival] > 0) * (w.openness[rival] * w.resolve[rival]) * lp_r / (
+            lp_r + lp_t + m.EPS) / (1.0 + p.overstretch * clients[rival])
+        defence = m.defence(w.cap[i], w.arming[i])
+        strength = defence / (defence + lp_t + m.EPS)
+        aggression = clip(w.revisionism[threat] + w.coercion_memory[i, threat], 0.0, 1.0)
+        x_threat = w.threat[i, threat]
+        dependency = dependency_on_power[r, threat]
+        commitment = w.alliance[i, threat]
+        victory = w.at_war[i, threat] * (1.0 - strength)
+        tilt = w.orientation[i]
+        utility[Strategy.BALANCE] = (
+            p.choice_w_strength * strength + p.choice_w_support * support
+            + p.choice_w_aggression * aggression + p.choice_w_threat * x_threat
+            - p.choice_w_dependency * dependency - p.choice_w_commitment * commitment
+            - p.choice_w_victory * victory + tilt)
+        utility[Strategy.BANDWAGON] = (
+            p.choice_w_dependency * dependency + p.choice_w_commitment * commitment
+            + p.choice_w_victory * victory + p.choice_w_threat * x_threat * (1.0 - strength) - tilt)
+        utility[Strategy.HEDGE] = p.choice_w_threat * (1.0 - x_threat) + p.choice_w_decline * decline
+        top = -np.inf
+        for k in range(3):
+            score = utility[k] / p.choice_noise + gumbel(noise[i, k])
+            if score > top:
+                top, chosen[r] = score, k
+    return chosen
 
 
 def scheduled_strategy(w: World) -> None:
@@ -119,19 +143,19 @@ def scheduled_strategy(w: World) -> None:
 
 @compiled
 def decide(w: State, p: Coefficients, idx: np.ndarray, reconsider: np.ndarray,
-           gumbel: np.ndarray) -> None:
+           noise: np.ndarray) -> None:
     """Adaptive states in ``idx`` that reconsider (after turnover or on review) choose anew."""
-    adaptive = idx[((w.policy == ADAPTIVE) & reconsider & w.alive)[idx]]
-    if adaptive.size:
-        w.strategy[adaptive] = choose_strategy(w, p, adaptive, gumbel[adaptive]).astype(np.int8)
+    choosers = np.array([i for i in idx if w.policy[i] == ADAPTIVE and reconsider[i] and w.alive[i]],
+                        dtype=np.int64)
+    if choosers.size:
+        w.strategy[choosers] = choose_strategy(w, p, choosers, noise)
 
 
 @compiled
-def _portfolio_target(t: np.ndarray, instrument: int, on_threat: np.ndarray,
-                      rival_w: np.ndarray) -> np.ndarray:
-    """[state, power] target of an instrument aimed at the threat (column ``instrument``) and at
-    its rivals (the next column)."""
-    return t[:, instrument][:, None] * on_threat + t[:, instrument + 1][:, None] * rival_w
+def _portfolio_target(t: np.ndarray, instrument: int, on_threat: bool, rival_w: float) -> float:
+    """Target of an instrument toward one power: the strategy's level aimed at the threat
+    (column ``instrument``) if it is the threat, and at its rivals (the next column)."""
+    return t[instrument] * on_threat + t[instrument + 1] * rival_w
 
 
 @compiled
@@ -139,42 +163,56 @@ def adopt_instruments(w: State, p: Coefficients, idx: np.ndarray) -> None:
     """Move each state's instruments part of the way toward its strategy's portfolio: alignment,
     alliances (granted only as fast as the patron accepts), bases, arming, assurance, binding,
     and its partners across trade, energy and credit (diversification). The dead do not move."""
-    t = p.portfolio[w.strategy[idx].astype(np.int64)]
-    threat, rival_w = threat_and_rival(w, idx)
-    on_threat = np.eye(w.gp_cap.shape[0])[threat]
-    alive = w.alive[idx]
-    pace = t[:, Instrument.PACE] * alive
-    rate = (p.adjust_rate * pace)[:, None]
-    alignment = _portfolio_target(t, Instrument.ALIGN_THREAT, on_threat, rival_w)
-    bases = _portfolio_target(t, Instrument.BASES_THREAT, on_threat, rival_w)
-    gap = _portfolio_target(t, Instrument.ALLIANCE_THREAT, on_threat, rival_w) - w.alliance[idx]
-    w.alignment[idx] += rate * (alignment - w.alignment[idx])
-    w.bases[idx] += rate * (bases - w.bases[idx])
-    w.alliance[idx] += np.where(gap > 0, p.accession_rate * w.openness[None, :] * alive[:, None],
-                                p.exit_rate * pace[:, None]) * gap
-    w.assurance[idx] += rate * (t[:, Instrument.ASSURANCE][:, None] - w.assurance[idx])
-    w.binding[idx] += rate * (t[:, Instrument.BINDING][:, None] - w.binding[idx])
-    w.arming[idx] += rate[:, 0] * (t[:, Instrument.ARMING] - w.arming[idx])
-    diversify(w, p, idx, t[:, Instrument.TRADE_THREAT], t[:, Instrument.TRADE_RIVAL], pace,
-              on_threat, rival_w)
+    threats, rival_ws = threat_and_rival(w, idx)
+    targets = p.portfolio[w.strategy[idx].astype(np.int64)]
+    pace = targets[:, Instrument.PACE] * w.alive[idx]
+    for r in range(idx.shape[0]):
+        i, t, rival_w = idx[r], targets[r], rival_ws[r]
+        if not w.alive[i]:
+            continue
+        rate = p.adjust_rate * pace[r]
+        for j in range(rival_w.shape[0]):
+            on = j == threats[r]
+            alignment = _portfolio_target(t, Instrument.ALIGN_THREAT, on, rival_w[j])
+            bases = _portfolio_target(t, Instrument.BASES_THREAT, on, rival_w[j])
+            gap = _portfolio_target(t, Instrument.ALLIANCE_THREAT, on, rival_w[j]) - w.alliance[i, j]
+            w.alignment[i, j] += rate * (alignment - w.alignment[i, j])
+            w.bases[i, j] += rate * (bases - w.bases[i, j])
+            w.alliance[i, j] += (p.accession_rate * w.openness[j] if gap > 0 else p.exit_rate * pace[r]) * gap
+            w.assurance[i, j] += rate * (t[Instrument.ASSURANCE] - w.assurance[i, j])
+            w.binding[i, j] += rate * (t[Instrument.BINDING] - w.binding[i, j])
+        w.arming[i] += rate * (t[Instrument.ARMING] - w.arming[i])
+    diversify(w, p, idx, targets[:, Instrument.TRADE_THREAT], targets[:, Instrument.TRADE_RIVAL],
+              pace, threats, rival_ws)
 
 
 @compiled
 def diversify(w: State, p: Coefficients, idx: np.ndarray, share_threat: np.ndarray,
-              share_rival: np.ndarray, pace: np.ndarray, on_threat: np.ndarray,
-              rival_w: np.ndarray) -> None:
+              share_rival: np.ndarray, pace: np.ndarray, threats: np.ndarray,
+              rival_ws: np.ndarray) -> None:
     """Mechanism 4, the small state's side: shift trade, energy and credit toward the strategy's
     partner profile: the threat's share, the rival's share, the rest spread over everyone else
     (middle powers, blocs, the rest of the world)."""
-    k, g, n_partners = len(idx), w.gp_cap.shape[0], w.dependency.shape[2]
-    rival_share = rival_w / np.maximum(rival_w.sum(axis=1), m.EPS)[:, None]
-    profile = np.zeros((k, n_partners))
-    profile[:, :g] = share_threat[:, None] * on_threat + share_rival[:, None] * rival_share
-    others = np.ones((k, n_partners))
-    others[:, :g] = ((on_threat + rival_w) == 0) * 1.0
-    rest = clip(1.0 - profile.sum(axis=1), 0.0, 1.0)[:, None]
-    profile += rest * others / others.sum(axis=1)[:, None]
-    profile /= profile.sum(axis=1)[:, None]
-    mobility = np.array([1.0, p.energy_mobility, p.credit_mobility])
-    rate = p.diversification_rate * pace[:, None, None] * mobility[None, :, None]
-    w.dependency[idx] += rate * (profile[:, None, :] - w.dependency[idx])
+    g, n_partners = rival_ws.shape[1], w.dependency.shape[2]
+    mobility = (1.0, p.energy_mobility, p.credit_mobility)
+    profile = np.empty(n_partners)
+    for r in range(idx.shape[0]):
+        if pace[r] == 0.0:
+            continue
+        threat, rival_w = threats[r], rival_ws[r]
+        rivals = max(total(rival_w), m.EPS)
+        others = n_partners - g
+        for j in range(n_partners):
+            profile[j] = 0.0 if j >= g else (
+                share_threat[r] * (j == threat) + share_rival[r] * (rival_w[j] / rivals))
+            others += j < g and j != threat and rival_w[j] == 0
+        rest = clip(1.0 - total(profile), 0.0, 1.0)
+        for j in range(n_partners):
+            profile[j] += rest * (j >= g or (j != threat and rival_w[j] == 0)) / others
+        spread = total(profile)
+        for j in range(n_partners):
+            profile[j] /= spread
+        for c in range(3):
+            rate = p.diversification_rate * pace[r] * mobility[c]
+            for k in range(n_partners):
+                w.dependency[idx[r], c, k] += rate * (profile[k] - w.dependency[idx[r], c, k])

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import numba
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*ROOT.glob("model/*.py"), *ROOT.glob("agents/*.py"), ROOT / "scenarios" / "params.py"])
@@ -31,7 +32,25 @@ def cache_dir() -> Path:
 
 
 numba.config.CACHE_DIR = str(cache_dir())  # read when each function below is decorated
-compiled = numba.njit(cache=True)
+compiled = numba.njit(cache=True, error_model="numpy")
+
+
+# numba calls the scalar exp and log of the C library; numpy's own are vectorised and several
+# times faster on a whole array, so the mechanisms that need thousands of them hand the array over.
+
+
+@compiled
+def vector_exp(x: np.ndarray) -> None:
+    """x = exp(x), in place, by numpy."""
+    with numba.objmode():
+        np.exp(x, out=x)
+
+
+@compiled
+def vector_log(x: np.ndarray) -> None:
+    """x = log(x), in place, by numpy."""
+    with numba.objmode():
+        np.log(x, out=x)
 
 
 

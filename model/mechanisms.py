@@ -1,57 +1,81 @@
-"""The mechanisms of THEORY.md, one function each, vectorised over every small state at once.
+"""The mechanisms of THEORY.md, one function each, over every small state at once.
 
 Each function reads the world's ``State`` ``w`` and the ``Coefficients`` ``p`` and returns arrays
 (or updates in place the state it names); the equations, parameters and sources are in
-docs/ODD.md under the function's name. They are compiled with numba, so that a year of the model
-costs compiled loops rather than hundreds of small numpy calls, and they are called the same way
-from Python (tests, the recorder, the page). No function here reads a strategy: strategies act
-only through the instruments they set (agents/).
+docs/ODD.md under the function's name. They are compiled with numba and written as loops over
+states and powers: one pass over the [s, g] arrays per mechanism, no temporaries, and an event's
+consequences worked out only where it happens. They are called the same way from Python (tests,
+the recorder, the page). No function here reads a strategy: strategies act only through the
+instruments they set (agents/).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from model.compiled import compiled
-from model.world import EndCause, State, Strategy, clip, rival_alignment, row_any, row_max
+from model.compiled import compiled, vector_exp, vector_log
+from model.world import EndCause, State, Strategy, clip, largest, rival_alignment, row_max, total
 from scenarios.params import Coefficients
 
 EPS = 1e-9
+Num = float | np.ndarray  # the functions that take it work on a pair and on whole arrays alike
 
 
 @compiled
-def _sigmoid(x: np.ndarray) -> np.ndarray:
+def _sigmoid(x: Num) -> Num:
     return 1.0 / (1.0 + np.exp(-x))
 
 
 @compiled
-def local_power(w: State) -> np.ndarray:
-    """[s, g] strength a great power can bring to bear at each small state: its capability times
-    its reach there (loss of strength with distance, Boulding 1962)."""
-    return w.gp_cap[None, :] * w.reach
+def happens(u: float, log_odds: float) -> bool:
+    """Whether an event of the given log-odds happens on the uniform draw ``u`` (u < sigmoid).
+    Yearly hazards are mostly small, so the exponential is skipped where ``u`` clears the bound
+    sigmoid(x) <= 1 / (2 - x) (as exp(-x) >= 1 - x): the answer is the same, only cheaper."""
+    if log_odds < 2.0 and u * (2.0 - log_odds) > 1.0 + 1e-9:
+        return False
+    return u < _sigmoid(log_odds)
+
+
+@compiled
+def local_power(capability: Num, reach: Num) -> Num:
+    """Strength a great power can bring to bear at a small state: its capability times its
+    reach there (loss of strength with distance, Boulding 1962). Scalars, or [g] and [s, g]."""
+    return capability * reach
 
 
 @compiled
 def threat_perception(w: State, p: Coefficients) -> np.ndarray:
     """Mechanism 1 (Walt): a small state's threat from each great power is the weighted geometric
-    mean of aggregate power, proximity, offensive capability and perceived intentions."""
-    power = w.gp_cap[None, :] / (w.gp_cap[None, :] + w.cap[:, None])
-    intent = clip(w.revisionism[None, :] + w.coercion_memory + w.regime_fear, 0.0, 1.0)
-    total = max(p.threat_w_power + p.threat_w_proximity + p.threat_w_offense + p.threat_w_intent, EPS)
-    logs = (p.threat_w_power * np.log(np.maximum(power, 1e-3))
-            + p.threat_w_proximity * np.log(np.maximum(w.proximity, 1e-3))
-            + p.threat_w_offense * np.log(np.maximum(w.gp_arming, 1e-3))[None, :]
-            + p.threat_w_intent * np.log(np.maximum(intent, 1e-3)))
-    return np.exp(logs / total)
+    mean of aggregate power, proximity, offensive capability and perceived intentions (each
+    floored at 0.001, so that a missing source weighs heavily but finitely)."""
+    weights = np.array([p.threat_w_power, p.threat_w_proximity, p.threat_w_offense, p.threat_w_intent])
+    weights /= max(weights.sum(), EPS)
+    n, g = w.reach.shape
+    logs = np.empty((n, g, 4))
+    for i in range(n):
+        for j in range(g):
+            logs[i, j, 0] = w.gp_cap[j] / (w.gp_cap[j] + w.cap[i])
+            logs[i, j, 1] = w.proximity[i, j]
+            logs[i, j, 2] = w.gp_arming[j]
+            logs[i, j, 3] = clip(w.revisionism[j] + w.coercion_memory[i, j] + w.regime_fear[i, j], 0.0, 1.0)
+    logs = np.maximum(logs, 1e-3)
+    vector_log(logs)
+    threat = (logs.reshape(n * g, 4) @ weights).reshape(n, g)
+    vector_exp(threat)
+    return threat
 
 
 @compiled
 def perceive_drift(w: State, p: Coefficients) -> None:
     """Mechanism 2, its dynamic part: a great power remembers each year's move of a small state
     toward its rivals and away from itself; defections and drifts are the dangerous moments."""
-    gap = rival_alignment(w) - w.alignment
-    w.drift[:] = p.drift_memory * w.drift + np.maximum(gap - w.rival_gap, 0.0)
-    w.rival_gap[:] = gap
+    rival_align = rival_alignment(w)
+    n, g = w.reach.shape
+    for i in range(n):
+        for j in range(g):
+            gap = rival_align[i, j] - w.alignment[i, j]
+            w.drift[i, j] = p.drift_memory * w.drift[i, j] + max(gap - w.rival_gap[i, j], 0.0)
+            w.rival_gap[i, j] = gap
 
 
 @compiled
@@ -61,19 +85,23 @@ def rival_bases(w: State) -> np.ndarray:
 
 
 @compiled
-def effective_assurance(w: State, rival_align: np.ndarray, rival_base: np.ndarray) -> np.ndarray:
+def effective_assurance(assurance: Num, rival_align: Num, rival_base: Num) -> Num:
     """Mechanism 7: assurance is believed only as far as the state's deeds do not contradict it
-    (its alignment with and bases of the power's rivals: ``rival_alignment``, ``rival_bases``)."""
-    return w.assurance * (1.0 - rival_align) * (1.0 - rival_base)
+    (its alignment with and bases of the power's rivals: ``rival_alignment``, ``rival_bases``).
+    Scalars or [s, g] arrays."""
+    return assurance * (1.0 - rival_align) * (1.0 - rival_base)
 
 
 @compiled
 def polarity(w: State) -> float:
     """Bloc polarity: how committed the living small states are to one great power (mean of
     their strongest alignment); 1 means a world of tight blocs (seed 000)."""
-    if not w.alive.any():
-        return 0.0
-    return row_max(w.alignment[w.alive]).mean()
+    committed, living = 0.0, 0
+    for i in range(w.cap.shape[0]):
+        if w.alive[i]:
+            committed += largest(w.alignment[i])
+            living += 1
+    return committed / living if living else 0.0
 
 
 @compiled
@@ -82,24 +110,48 @@ def alignment_threat(w: State, p: Coefficients) -> np.ndarray:
     power's rivals, the rivals' bases, its formal alliances with them (entrapment), the drift of
     its alignment, and bloc pressure on the non-aligned; assurance discounts it."""
     rival_align, rival_base = rival_alignment(w), rival_bases(w)
-    raw = (p.gp_w_alignment * rival_align + p.gp_w_bases * rival_base
-           + p.entrapment * clip(w.alliance @ w.hostility.T, 0.0, 1.0)
-           + p.gp_w_drift * w.drift
-           + p.bloc_pressure * polarity(w) * (1.0 - w.alignment) * row_max(w.hostility)[None, :])
-    raw = raw * w.proximity * (1.0 - p.assurance_effect * effective_assurance(w, rival_align,
-                                                                              rival_base))
-    return 1.0 - np.exp(-raw)
+    entangled = w.alliance @ w.hostility.T
+    bloc = p.bloc_pressure * polarity(w)
+    hostile = row_max(w.hostility)
+    n, g = w.reach.shape
+    out = np.empty((n, g))
+    for i in range(n):
+        for j in range(g):
+            raw = (p.gp_w_alignment * rival_align[i, j] + p.gp_w_bases * rival_base[i, j]
+                   + p.entrapment * min(max(entangled[i, j], 0.0), 1.0)
+                   + p.gp_w_drift * w.drift[i, j]
+                   + bloc * (1.0 - w.alignment[i, j]) * hostile[j])
+            assured = effective_assurance(w.assurance[i, j], rival_align[i, j], rival_base[i, j])
+            out[i, j] = -raw * w.proximity[i, j] * (1.0 - p.assurance_effect * assured)
+    vector_exp(out)
+    return 1.0 - out
+
+
+@compiled
+def clients(w: State) -> np.ndarray:
+    """[g]: each great power's living clients, counted by the strength of their alliances."""
+    out = np.zeros(w.gp_cap.shape[0])
+    for i in range(w.cap.shape[0]):
+        if w.alive[i]:
+            for j in range(out.shape[0]):
+                out[j] += w.alliance[i, j]
+    return out
 
 
 @compiled
 def guarantee_credibility(w: State, p: Coefficients) -> np.ndarray:
     """Mechanism 3: a guarantee protects only as far as it is formal, the patron is resolved and
     locally strong against the powers hostile to it, and not thinned over too many clients."""
-    lp = local_power(w)
+    lp = local_power(w.gp_cap[None, :], w.reach)
     adversary = lp @ w.hostility.T
-    share = lp / (lp + adversary + EPS)
-    clients = w.alliance[w.alive].sum(axis=0)
-    return w.alliance * w.resolve[None, :] * share / (1.0 + p.overstretch * clients[None, :])
+    thinning = 1.0 + p.overstretch * clients(w)
+    n, g = w.reach.shape
+    out = np.empty((n, g))
+    for i in range(n):
+        for j in range(g):
+            share = lp[i, j] / (lp[i, j] + adversary[i, j] + EPS)
+            out[i, j] = w.alliance[i, j] * w.resolve[j] * share / thinning[j]
+    return out
 
 
 @compiled
@@ -114,9 +166,14 @@ def dependency_on(w: State, p: Coefficients, rows: np.ndarray | None = None) -> 
     """[s, partner] dependency across trade, energy and credit, weighted by channel (all states,
     or those in ``rows``)."""
     total = max(p.w_trade + p.w_energy + p.w_credit, EPS)
-    dep = w.dependency if rows is None else w.dependency[rows]
-    return (p.w_trade / total * dep[:, 0] + p.w_energy / total * dep[:, 1]
-            + p.w_credit / total * dep[:, 2])
+    weight = (p.w_trade / total, p.w_energy / total, p.w_credit / total)
+    idx = np.arange(w.cap.shape[0]) if rows is None else rows
+    out = np.empty((idx.shape[0], w.dependency.shape[2]))
+    for r in range(idx.shape[0]):
+        for k in range(out.shape[1]):
+            out[r, k] = (weight[0] * w.dependency[idx[r], 0, k] + weight[1] * w.dependency[idx[r], 1, k]
+                         + weight[2] * w.dependency[idx[r], 2, k])
+    return out
 
 
 @compiled
@@ -124,10 +181,16 @@ def leverage(w: State, p: Coefficients, rows: np.ndarray | None = None) -> np.nd
     """Mechanism 4: a great power's coercive leverage is the state's dependency on it, lowered
     when the rest of its ties are spread widely (diversification; Hirschman 1945)."""
     dep = dependency_on(w, p, rows)
-    on_gp = dep[:, : w.gp_cap.shape[0]]
-    rest = np.maximum(1.0 - on_gp, EPS)
-    hhi_rest = ((dep**2).sum(axis=1)[:, None] - on_gp**2) / rest**2
-    return on_gp * (1.0 - p.substitutability * (1.0 - clip(hhi_rest, 0.0, 1.0)))
+    out = np.empty((dep.shape[0], w.gp_cap.shape[0]))
+    for r in range(dep.shape[0]):
+        concentration = 0.0
+        for k in range(dep.shape[1]):
+            concentration += dep[r, k] ** 2
+        for j in range(out.shape[1]):
+            on = dep[r, j]
+            hhi_rest = (concentration - on**2) / max(1.0 - on, EPS) ** 2
+            out[r, j] = on * (1.0 - p.substitutability * (1.0 - min(max(hhi_rest, 0.0), 1.0)))
+    return out
 
 
 @compiled
@@ -136,43 +199,53 @@ def restraint(w: State, p: Coefficients) -> np.ndarray:
     (interdependence), third partners' reaction (active cover), and the institutions it is
     bound in, which restrain it only as far as it is not bent on overturning them."""
     dep = dependency_on(w, p)
-    g = w.gp_cap.shape[0]
-    cover = dep[:, g:-1].sum(axis=1)
-    return (p.interdependence_cost * dep[:, :g] + p.cover_cost * cover[:, None]
-            + p.binding_cost * w.binding * (1.0 - w.revisionism[None, :]))
+    n, g = w.reach.shape
+    out = np.empty((n, g))
+    for i in range(n):
+        cover = total(dep[i, g:-1])
+        for j in range(g):
+            out[i, j] = (p.interdependence_cost * dep[i, j] + p.cover_cost * cover
+                         + p.binding_cost * w.binding[i, j] * (1.0 - w.revisionism[j]))
+    return out
 
 
 @compiled
 def alliance_obligations(w: State, p: Coefficients) -> np.ndarray:
     """Mechanism 5: the autonomy an alliance costs (obligations, pressure to follow)."""
-    return p.obligation_weight * clip(w.alliance.sum(axis=1), 0.0, 1.0)
+    out = np.empty(w.cap.shape[0])
+    for i in range(out.shape[0]):
+        out[i] = p.obligation_weight * min(max(total(w.alliance[i]), 0.0), 1.0)
+    return out
 
 
 @compiled
 def follow_patron(w: State, p: Coefficients) -> None:
     """Mechanism 5: allies are pulled toward their patron's line (Belarus in the Union State)."""
-    pull = p.patron_pull * w.alliance * w.alive[:, None]
-    w.alignment[:] += pull * (1.0 - w.alignment)
+    n, g = w.reach.shape
+    for i in range(n):
+        if w.alive[i]:
+            for j in range(g):
+                w.alignment[i, j] += p.patron_pull * w.alliance[i, j] * (1.0 - w.alignment[i, j])
 
 
 @compiled
-def defence(w: State) -> np.ndarray:
-    """Mechanism 6: a small state's own strength at home, raised by its arming."""
-    return w.cap * (0.5 + w.arming)
+def defence(capability: Num, arming: Num) -> Num:
+    """Mechanism 6: a small state's own strength at home, raised by its arming. Scalars or [s]."""
+    return capability * (0.5 + arming)
 
 
 @compiled
 def war_odds(w: State, support: np.ndarray) -> np.ndarray:
     """Mechanism 6: [s, g] chance that great power g wins a war on s, against the state's own
     defence and the support [s, g] its allies would bring against g."""
-    lp = local_power(w)
-    return lp / (lp + defence(w)[:, None] + support + EPS)
+    lp = local_power(w.gp_cap[None, :], w.reach)
+    return lp / (lp + defence(w.cap, w.arming)[:, None] + support + EPS)
 
 
 @compiled
 def expected_support(w: State, credibility: np.ndarray) -> np.ndarray:
     """[s, g]: allied strength expected against an attack by g (credible guarantees only)."""
-    return (credibility * local_power(w)) @ w.hostility
+    return (credibility * local_power(w.gp_cap[None, :], w.reach)) @ w.hostility
 
 
 @compiled
@@ -196,38 +269,59 @@ def war_motive(w: State, p: Coefficients) -> np.ndarray:
     """Why a great power would fight: insecurity (its threat from the state) and territorial or
     hegemonic aims, which a state already in its camp satisfies; both weigh as much as the power
     is revisionist (a status-quo power contains a threat rather than invading it)."""
-    aims = p.revisionism_weight * w.proximity * (1.0 - w.alignment)
-    return w.revisionism[None, :] * (w.gp_threat + aims)
+    n, g = w.reach.shape
+    out = np.empty((n, g))
+    for i in range(n):
+        for j in range(g):
+            aims = p.revisionism_weight * w.proximity[i, j] * (1.0 - w.alignment[i, j])
+            out[i, j] = w.revisionism[j] * (w.gp_threat[i, j] + aims)
+    return out
 
 
 @compiled
 def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
              lev: np.ndarray, u: np.ndarray, u_concede: np.ndarray) -> None:
-    """Coercion short of war, drawn from ``coercion_hazard``: a state concedes as far as it is
+    """Coercion short of war, drawn from ``coercion_log_odds``: a state concedes as far as it is
     dependent or weak, losing autonomy and welfare, and remembers who coerced it."""
-    hazard = coercion_hazard(p, motive, odds, cost, lev)
-    w.coerced[:] = w.alive[:, None] & (u < hazard) & (w.proximity > 0)
-    conceded = w.coerced & (u_concede < np.maximum(lev, odds))
-    w.coercions[:] += row_any(w.coerced)
-    w.concessions[:] = clip(w.concessions + p.concession_size * conceded.sum(axis=1), 0.0, 1.0)
-    w.welfare[:] *= np.exp(-p.coercion_loss * (lev * w.coerced).sum(axis=1))
-    w.coercion_memory[:] = np.maximum(w.coercion_memory, 0.5 * w.coerced)
-    w.alignment[:] += 0.5 * p.concession_size * conceded * (1.0 - w.alignment)
+    n, g = w.reach.shape
+    for i in range(n):
+        coerced, conceded, loss = False, 0, 0.0
+        for j in range(g):
+            hit = w.alive[i] and w.proximity[i, j] > 0 and happens(u[i, j], coercion_log_odds(
+                p, motive[i, j], odds[i, j], cost[i, j], lev[i, j]))
+            w.coerced[i, j] = hit
+            if hit:
+                coerced, loss = True, loss + lev[i, j]
+                w.coercion_memory[i, j] = max(w.coercion_memory[i, j], 0.5)
+                if u_concede[i, j] < max(lev[i, j], odds[i, j]):
+                    conceded += 1
+                    w.alignment[i, j] += 0.5 * p.concession_size * (1.0 - w.alignment[i, j])
+        if coerced:
+            w.coercions[i] += 1
+            w.concessions[i] = min(max(w.concessions[i] + p.concession_size * conceded, 0.0), 1.0)
+            w.welfare[i] *= np.exp(-p.coercion_loss * loss)
 
 
 @compiled
-def war_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """[s, g] yearly chance of war: rises with its expected value (motive times the odds of
-    winning, which credible guarantees and deterrence lower) and falls with its cost."""
-    return _sigmoid(p.war_intercept + p.war_slope * (odds * motive - cost))
+def war_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num) -> Num:
+    """Log-odds of war in a year (of a pair, or [s, g]): rises with its expected value (motive
+    times the odds of winning, which credible guarantees and deterrence lower) and falls with
+    its cost."""
+    return p.war_intercept + p.war_slope * (odds * motive - cost)
 
 
 @compiled
-def coercion_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
-                    lev: np.ndarray) -> np.ndarray:
-    """[s, g] yearly chance of coercion: rises with motive and with the leverage or military
-    edge that makes coercion work, falls (less than war) with its cost."""
-    return _sigmoid(p.coercion_intercept + p.coercion_slope * (motive * 0.5 * (lev + odds) - 0.5 * cost))
+def war_hazard(p: Coefficients, motive: Num, odds: Num, cost: Num) -> Num:
+    """Yearly chance of war (of a pair, or [s, g]), from ``war_log_odds``."""
+    return _sigmoid(war_log_odds(p, motive, odds, cost))
+
+
+@compiled
+def coercion_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num, lev: Num) -> Num:
+    """Log-odds of a coercion episode in a year (of a pair, or [s, g]): rises with motive and
+    with the leverage or military edge that makes coercion work, falls (less than war) with its
+    cost."""
+    return p.coercion_intercept + p.coercion_slope * (motive * 0.5 * (lev + odds) - 0.5 * cost)
 
 
 @compiled
@@ -235,10 +329,17 @@ def war_onset(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, c
               u: np.ndarray) -> np.ndarray:
     """War onset: a stochastic event drawn from ``war_hazard``. Returns the attacker per state
     (the one with the highest hazard among those who attack), or -1."""
-    hazard = war_hazard(p, motive, odds, cost)
-    attacked = w.alive[:, None] & (u < hazard) & (w.proximity > 0)
-    attacker = np.argmax(np.where(attacked, hazard, -1.0), axis=1)
-    return np.where(row_any(attacked), attacker, -1)
+    n, g = w.reach.shape
+    attacker = np.full(n, -1)
+    for i in range(n):
+        top = -1.0
+        for j in range(g):
+            if w.alive[i] and w.proximity[i, j] > 0 and happens(
+                    u[i, j], war_log_odds(p, motive[i, j], odds[i, j], cost[i, j])):
+                hazard = war_hazard(p, motive[i, j], odds[i, j], cost[i, j])
+                if hazard > top:
+                    top, attacker[i] = hazard, j
+    return attacker
 
 
 @compiled
@@ -253,7 +354,7 @@ def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray,
         return
     a = np.where(at_war, attacker, 0)
     joins = (u_ally < credibility) * w.hostility[a]  # allies hostile to the attacker
-    support = (joins * local_power(w)).sum(axis=1)
+    support = (joins * local_power(w.gp_cap[None, :], w.reach)).sum(axis=1)
     odds = war_odds(w, support[:, None])
     lost = np.zeros_like(at_war)
     for s in np.flatnonzero(at_war):
@@ -274,10 +375,17 @@ def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray,
 def absorption(w: State, p: Coefficients, step: int, lev: np.ndarray, u: np.ndarray) -> None:
     """Peaceful absorption: a state with almost no autonomy left can be absorbed by the power
     that holds it, the more so the more revisionist that power is (Fazal 2007)."""
-    holder = np.argmax(lev + w.alliance + w.bases, axis=1)
-    lack = clip((p.absorption_threshold - w.autonomy) / max(p.absorption_threshold, EPS), 0.0, 1.0)
-    hazard = p.absorption_rate * lack * w.revisionism[holder]
-    _end(w, step, w.alive & (u < hazard), EndCause.ABSORBED.value)
+    absorbed = np.zeros(w.cap.shape[0], dtype=np.bool_)
+    for i in range(absorbed.shape[0]):
+        if w.alive[i]:
+            holder, hold = 0, -np.inf  # the power with the most leverage, alliance and bases
+            for j in range(lev.shape[1]):
+                if lev[i, j] + w.alliance[i, j] + w.bases[i, j] > hold:
+                    holder, hold = j, lev[i, j] + w.alliance[i, j] + w.bases[i, j]
+            lack = (p.absorption_threshold - w.autonomy[i]) / max(p.absorption_threshold, EPS)
+            hazard = p.absorption_rate * min(max(lack, 0.0), 1.0) * w.revisionism[holder]
+            absorbed[i] = u[i] < hazard
+    _end(w, step, absorbed, EndCause.ABSORBED.value)
 
 
 @compiled
@@ -291,20 +399,30 @@ def _end(w: State, step: int, ended: np.ndarray, cause: int) -> None:
 def autonomy(w: State, p: Coefficients, lev: np.ndarray) -> np.ndarray:
     """Autonomy in [0, 1]: no partner with decisive leverage, no foreign bases, no binding
     obligations, no coerced concessions (THEORY.md outcomes). Zero once the state is gone."""
-    free = ((1.0 - row_max(lev))
-            * (1.0 - clip(w.bases.sum(axis=1), 0.0, 1.0))
-            * (1.0 - alliance_obligations(w, p))
-            * (1.0 - w.concessions))
-    return np.where(w.alive, clip(free, 0.0, 1.0), 0.0)
+    obligations = alliance_obligations(w, p)
+    out = np.zeros(w.cap.shape[0])
+    for i in range(out.shape[0]):
+        if w.alive[i]:
+            free = ((1.0 - largest(lev[i]))
+                    * (1.0 - min(max(total(w.bases[i]), 0.0), 1.0))
+                    * (1.0 - obligations[i])
+                    * (1.0 - w.concessions[i]))
+            out[i] = min(max(free, 0.0), 1.0)
+    return out
 
 
 @compiled
 def welfare(w: State, p: Coefficients, lev: np.ndarray) -> None:
     """Welfare: a patron's subsidies to aligned dependants, less the cost of arming above the
     norm (coercion and war losses are booked where they happen)."""
-    subsidy = p.subsidy_rate * (w.alignment * lev).sum(axis=1)
-    burden = p.arming_cost * np.maximum(w.arming - 0.5, 0.0)
-    w.welfare[:] = np.where(w.alive, w.welfare * np.exp(subsidy - burden), w.welfare)
+    for i in range(w.cap.shape[0]):
+        if w.alive[i]:
+            subsidy = 0.0
+            for j in range(lev.shape[1]):
+                subsidy += w.alignment[i, j] * lev[i, j]
+            subsidy *= p.subsidy_rate
+            burden = p.arming_cost * max(w.arming[i] - 0.5, 0.0)
+            w.welfare[i] *= np.exp(subsidy - burden)
 
 
 @compiled

@@ -23,7 +23,7 @@ class Draws(NamedTuple):
 
     u: np.ndarray  # [5, s, g] abandonment, coercion, concession, war onset, allies joining
     v: np.ndarray  # [5, s] turnover, review, war won, state ended, absorption
-    gumbel: np.ndarray  # [s, 3] small states' choice noise
+    noise: np.ndarray  # [s, 3] uniforms for the small states' choice noise (agents.small_state.gumbel)
     gp_gumbel: np.ndarray  # [g, 3] great powers' choice noise
     gp_review: np.ndarray  # [g] great powers' review
     order: np.ndarray  # [s] random activation order
@@ -31,7 +31,7 @@ class Draws(NamedTuple):
 
     @classmethod
     def of_year(cls, rng: np.random.Generator, n: int, g: int) -> Draws:
-        return cls(rng.random((5, n, g)), rng.random((5, n)), rng.gumbel(size=(n, 3)),
+        return cls(rng.random((5, n, g)), rng.random((5, n)), rng.random((n, 3)),
                    rng.gumbel(size=(g, 3)), rng.random(g), rng.permutation(n),
                    rng.standard_normal(n))
 
@@ -56,8 +56,8 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     w.threat[:] = m.threat_perception(w, p)
     reconsider = m.domestic_turnover(w, p, d.v[0], d.tilt) | (d.v[1] < p.reconsider_rate)
     for k in range(len(groups) - 1):
-        group = np.sort(d.order[groups[k]:groups[k + 1]])
-        decide(w, p, group, reconsider, d.gumbel)
+        group = d.order[groups[k]:groups[k + 1]]
+        decide(w, p, group, reconsider, d.noise)
         adopt_instruments(w, p, group)
     m.follow_patron(w, p)
 

@@ -134,31 +134,43 @@ def clip(x, low, high):
     return np.minimum(np.maximum(x, low), high)
 
 
+# Reductions of one short row, written as loops: numba's array methods cost more than the
+# arithmetic on a row of ten, and the step takes thousands of them.
+
+
+@compiled
+def largest(x: np.ndarray) -> float:
+    out = x[0]
+    for v in x[1:]:
+        out = max(out, v)
+    return out
+
+
+@compiled
+def leading(x: np.ndarray) -> int:
+    """Index of the largest entry (the first, if tied), as np.argmax."""
+    out = 0
+    for k in range(1, x.shape[0]):
+        if x[k] > x[out]:
+            out = k
+    return out
+
+
+@compiled
+def total(x: np.ndarray) -> float:
+    out = 0.0
+    for v in x:
+        out += v
+    return out
+
+
 @compiled
 def row_max(x: np.ndarray) -> np.ndarray:
-    """Maximum of each row (0 for an empty row): numpy's reduction over a short last axis is
-    slow, a compiled loop is not."""
+    """Maximum of each row (0 for an empty row)."""
     out = np.zeros(x.shape[0])
     for i in range(x.shape[0]):
         if x.shape[1]:
-            out[i] = x[i].max()
-    return out
-
-
-@compiled
-def row_any(x: np.ndarray) -> np.ndarray:
-    out = np.zeros(x.shape[0], dtype=np.bool_)
-    for i in range(x.shape[0]):
-        out[i] = x[i].any()
-    return out
-
-
-@compiled
-def pick(x: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``x[i, cols[i]]`` for every row i: each state's entry for its own chosen power."""
-    out = np.empty(x.shape[0], dtype=x.dtype)
-    for i in range(x.shape[0]):
-        out[i] = x[i, cols[i]]
+            out[i] = largest(x[i])
     return out
 
 

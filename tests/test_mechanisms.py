@@ -50,7 +50,7 @@ def test_assurance_lowers_threat_unless_deeds_contradict_it():
     assured = m.alignment_threat(w, p)[0, NEAR]
     assert assured < before
     w.bases[0, FAR] = 1.0
-    assert m.effective_assurance(w, rival_alignment(w), m.rival_bases(w))[0, NEAR] == 0.0
+    assert m.effective_assurance(w.assurance, rival_alignment(w), m.rival_bases(w))[0, NEAR] == 0.0
 
 
 def test_walts_sources_of_threat_each_raise_perceived_threat():
