@@ -200,19 +200,18 @@ def diversify(w: State, p: Coefficients, idx: np.ndarray, share_threat: np.ndarr
         if pace[r] == 0.0:
             continue
         threat, rival_w = threats[r], rival_ws[r]
-        rivals = max(total(rival_w), m.EPS)
-        others = n_partners - g
+        rivals, others = max(total(rival_w), m.EPS), n_partners - g
+        named = 0.0  # the shares of the threat and its rivals
+        for j in range(g):
+            profile[j] = share_threat[r] * (j == threat) + share_rival[r] * (rival_w[j] / rivals)
+            named += profile[j]
+            others += j != threat and rival_w[j] == 0
+        rest = clip(1.0 - named, 0.0, 1.0) / others  # spread over everyone else
+        spread = 0.0
         for j in range(n_partners):
-            profile[j] = 0.0 if j >= g else (
-                share_threat[r] * (j == threat) + share_rival[r] * (rival_w[j] / rivals))
-            others += j < g and j != threat and rival_w[j] == 0
-        rest = clip(1.0 - total(profile), 0.0, 1.0)
-        for j in range(n_partners):
-            profile[j] += rest * (j >= g or (j != threat and rival_w[j] == 0)) / others
-        spread = total(profile)
-        for j in range(n_partners):
-            profile[j] /= spread
+            profile[j] = rest if j >= g else profile[j] + rest * (j != threat and rival_w[j] == 0)
+            spread += profile[j]
         for c in range(3):
             rate = p.diversification_rate * pace[r] * mobility[c]
             for k in range(n_partners):
-                w.dependency[idx[r], c, k] += rate * (profile[k] - w.dependency[idx[r], c, k])
+                w.dependency[idx[r], c, k] += rate * (profile[k] / spread - w.dependency[idx[r], c, k])
