@@ -53,7 +53,6 @@ def vector_log(x: np.ndarray) -> None:
         np.log(x, out=x)
 
 
-
 def warm_up() -> Path:
     """Compile now, or load from the cache, rather than in the first run (``make setup`` and
     the sweep's worker server call it). Returns the cache folder."""

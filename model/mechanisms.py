@@ -3,8 +3,8 @@
 Each function reads the world's ``State`` ``w`` and the ``Coefficients`` ``p`` and returns arrays
 (or updates in place the state it names); the equations, parameters and sources are in
 docs/ODD.md under the function's name. They are compiled with numba and written as loops over
-states and powers: one pass over the [s, g] arrays per mechanism, no temporaries, and an event's
-consequences worked out only where it happens. They are called the same way from Python (tests,
+states and powers (one pass per mechanism rather than an array operation per term), working out
+an event's consequences only where it happens. They are called the same way from Python (tests,
 the recorder, the page). No function here reads a strategy: strategies act only through the
 instruments they set (agents/).
 """
