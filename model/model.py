@@ -21,7 +21,7 @@ from scenarios.params import Coefficients, Params
 def keep_freed_arrays() -> None:
     """A year allocates arrays of [states, powers]. glibc gives freed blocks above 128 kB back to
     the system and the next year faults them in again page by page, which made a world of 10,000
-    states cost half as much again per state as one of 1,000; keep such blocks (up to 32 MB) in
+    states cost nearly twice as much per state as one of 1,000; keep such blocks (up to 32 MB) in
     the heap instead. Elsewhere than glibc nothing changes."""
     try:
         libc = ctypes.CDLL("libc.so.6")
