@@ -6,6 +6,7 @@ import inspect
 
 import numpy as np
 
+from agents.small_state import gumbel
 from model import mechanisms as m
 from model.world import rival_alignment
 from tests.helpers import small_model
@@ -224,3 +225,20 @@ def test_no_mechanism_reads_a_strategy():
     """Outcomes arise from instruments: the mechanisms never look at what a state calls itself."""
     source = inspect.getsource(m)
     assert "w.strategy" not in source and "policy" not in source
+
+
+def test_an_event_happens_exactly_when_the_draw_is_below_its_hazard():
+    """``happens`` skips the exponential where a bound settles it; it must never change the
+    answer, least of all for draws a hair either side of the hazard."""
+    for log_odds in np.linspace(-30.0, 30.0, 1201):
+        hazard = m._sigmoid(log_odds)
+        for u in (np.nextafter(hazard, 0.0), hazard, np.nextafter(hazard, 1.0), 0.5 * hazard,
+                  min(2.0 * hazard, 0.999), 0.0):
+            assert m.happens(u, log_odds) == (u < hazard), (u, log_odds)
+
+
+def test_choice_noise_is_numpys_gumbel_stream():
+    """Uniforms turned into noise for the states that choose are the draws numpy's gumbel makes."""
+    uniforms = np.random.default_rng(7).random(1000)
+    noise = np.array([gumbel(u) for u in uniforms])
+    np.testing.assert_array_equal(noise, np.random.default_rng(7).gumbel(size=1000))
