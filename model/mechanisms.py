@@ -118,7 +118,7 @@ def alignment_threat(w: State, p: Coefficients) -> np.ndarray:
     for i in range(n):
         for j in range(g):
             raw = (p.gp_w_alignment * rival_align[i, j] + p.gp_w_bases * rival_base[i, j]
-                   + p.entrapment * min(max(entangled[i, j], 0.0), 1.0)
+                   + p.entrapment * clip(entangled[i, j], 0.0, 1.0)
                    + p.gp_w_drift * w.drift[i, j]
                    + bloc * (1.0 - w.alignment[i, j]) * hostile[j])
             assured = effective_assurance(w.assurance[i, j], rival_align[i, j], rival_base[i, j])
@@ -189,7 +189,7 @@ def leverage(w: State, p: Coefficients, rows: np.ndarray | None = None) -> np.nd
         for j in range(out.shape[1]):
             on = dep[r, j]
             hhi_rest = (concentration - on**2) / max(1.0 - on, EPS) ** 2
-            out[r, j] = on * (1.0 - p.substitutability * (1.0 - min(max(hhi_rest, 0.0), 1.0)))
+            out[r, j] = on * (1.0 - p.substitutability * (1.0 - clip(hhi_rest, 0.0, 1.0)))
     return out
 
 
@@ -214,7 +214,7 @@ def alliance_obligations(w: State, p: Coefficients) -> np.ndarray:
     """Mechanism 5: the autonomy an alliance costs (obligations, pressure to follow)."""
     out = np.empty(w.cap.shape[0])
     for i in range(out.shape[0]):
-        out[i] = p.obligation_weight * min(max(total(w.alliance[i]), 0.0), 1.0)
+        out[i] = p.obligation_weight * clip(total(w.alliance[i]), 0.0, 1.0)
     return out
 
 
@@ -298,7 +298,7 @@ def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, co
                     w.alignment[i, j] += 0.5 * p.concession_size * (1.0 - w.alignment[i, j])
         if coerced:
             w.coercions[i] += 1
-            w.concessions[i] = min(max(w.concessions[i] + p.concession_size * conceded, 0.0), 1.0)
+            w.concessions[i] = clip(w.concessions[i] + p.concession_size * conceded, 0.0, 1.0)
             w.welfare[i] *= np.exp(-p.coercion_loss * loss)
 
 
@@ -378,12 +378,13 @@ def absorption(w: State, p: Coefficients, step: int, lev: np.ndarray, u: np.ndar
     absorbed = np.zeros(w.cap.shape[0], dtype=np.bool_)
     for i in range(absorbed.shape[0]):
         if w.alive[i]:
-            holder, hold = 0, -np.inf  # the power with the most leverage, alliance and bases
+            holder, most = 0, -np.inf  # the power with the most leverage, alliance and bases
             for j in range(lev.shape[1]):
-                if lev[i, j] + w.alliance[i, j] + w.bases[i, j] > hold:
-                    holder, hold = j, lev[i, j] + w.alliance[i, j] + w.bases[i, j]
+                hold = lev[i, j] + w.alliance[i, j] + w.bases[i, j]
+                if hold > most:
+                    holder, most = j, hold
             lack = (p.absorption_threshold - w.autonomy[i]) / max(p.absorption_threshold, EPS)
-            hazard = p.absorption_rate * min(max(lack, 0.0), 1.0) * w.revisionism[holder]
+            hazard = p.absorption_rate * clip(lack, 0.0, 1.0) * w.revisionism[holder]
             absorbed[i] = u[i] < hazard
     _end(w, step, absorbed, EndCause.ABSORBED.value)
 
@@ -404,10 +405,10 @@ def autonomy(w: State, p: Coefficients, lev: np.ndarray) -> np.ndarray:
     for i in range(out.shape[0]):
         if w.alive[i]:
             free = ((1.0 - largest(lev[i]))
-                    * (1.0 - min(max(total(w.bases[i]), 0.0), 1.0))
+                    * (1.0 - clip(total(w.bases[i]), 0.0, 1.0))
                     * (1.0 - obligations[i])
                     * (1.0 - w.concessions[i]))
-            out[i] = min(max(free, 0.0), 1.0)
+            out[i] = clip(free, 0.0, 1.0)
     return out
 
 
