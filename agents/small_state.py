@@ -11,7 +11,7 @@ import numpy as np
 
 from agents.state import StateAgent
 from model import mechanisms as m
-from model.compiled import compiled
+from model.compiled import compiled, compiled_inline
 from model.world import ADAPTIVE, State, Strategy, World, clip, leading, total
 from scenarios.params import Coefficients, Instrument
 
@@ -145,13 +145,15 @@ def scheduled_strategy(w: World) -> None:
 def decide(w: State, p: Coefficients, idx: np.ndarray, reconsider: np.ndarray,
            noise: np.ndarray) -> None:
     """Adaptive states in ``idx`` that reconsider (after turnover or on review) choose anew."""
-    choosers = np.array([i for i in idx if w.policy[i] == ADAPTIVE and reconsider[i] and w.alive[i]],
-                        dtype=np.int64)
+    chooses = np.empty(idx.shape[0], dtype=np.bool_)
+    for r in range(idx.shape[0]):
+        chooses[r] = w.policy[idx[r]] == ADAPTIVE and reconsider[idx[r]] and w.alive[idx[r]]
+    choosers = idx[chooses]
     if choosers.size:
         w.strategy[choosers] = choose_strategy(w, p, choosers, noise)
 
 
-@compiled
+@compiled_inline
 def _portfolio_target(t: np.ndarray, instrument: int, on_threat: bool, rival_w: float) -> float:
     """Target of an instrument toward one power: the strategy's level aimed at the threat
     (column ``instrument``) if it is the threat, and at its rivals (the next column)."""
@@ -167,9 +169,10 @@ def adopt_instruments(w: State, p: Coefficients, idx: np.ndarray) -> None:
     targets = p.portfolio[w.strategy[idx].astype(np.int64)]
     pace = targets[:, Instrument.PACE] * w.alive[idx]
     for r in range(idx.shape[0]):
-        i, t, rival_w = idx[r], targets[r], rival_ws[r]
+        i = idx[r]
         if not w.alive[i]:
             continue
+        t, rival_w = targets[r], rival_ws[r]
         rate = p.adjust_rate * pace[r]
         for j in range(rival_w.shape[0]):
             on = j == threats[r]
@@ -199,19 +202,22 @@ def diversify(w: State, p: Coefficients, idx: np.ndarray, share_threat: np.ndarr
     for r in range(idx.shape[0]):
         if pace[r] == 0.0:
             continue
-        threat, rival_w = threats[r], rival_ws[r]
-        rivals, others = max(total(rival_w), m.EPS), n_partners - g
+        i = idx[r]
+        threat = threats[r]
+        rivals, others = max(total(rival_ws[r]), m.EPS), n_partners - g
         named = 0.0  # the shares of the threat and its rivals
         for j in range(g):
-            profile[j] = share_threat[r] * (j == threat) + share_rival[r] * (rival_w[j] / rivals)
+            profile[j] = share_threat[r] * (j == threat) + share_rival[r] * (rival_ws[r, j] / rivals)
             named += profile[j]
-            others += j != threat and rival_w[j] == 0
+            others += j != threat and rival_ws[r, j] == 0
         rest = clip(1.0 - named, 0.0, 1.0) / others  # spread over everyone else
         spread = 0.0
         for j in range(n_partners):
-            profile[j] = rest if j >= g else profile[j] + rest * (j != threat and rival_w[j] == 0)
+            profile[j] = rest if j >= g else profile[j] + rest * (j != threat and rival_ws[r, j] == 0)
             spread += profile[j]
+        for k in range(n_partners):
+            profile[k] /= spread
         for c in range(3):
             rate = p.diversification_rate * pace[r] * mobility[c]
             for k in range(n_partners):
-                w.dependency[idx[r], c, k] += rate * (profile[k] / spread - w.dependency[idx[r], c, k])
+                w.dependency[i, c, k] += rate * (profile[k] - w.dependency[i, c, k])

@@ -33,6 +33,10 @@ def cache_dir() -> Path:
 
 numba.config.CACHE_DIR = str(cache_dir())  # read when each function below is decorated
 compiled = numba.njit(cache=True, error_model="numpy")
+# Helpers that take a row of an array: inlined into the loop that calls them, where numba can see
+# that the row's reference count need not change (a call made for every state otherwise pays two
+# atomic operations for it).
+compiled_inline = numba.njit(cache=True, error_model="numpy", inline="always")
 
 
 # numba calls the scalar exp and log of the C library; numpy's own are vectorised and several

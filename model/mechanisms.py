@@ -22,18 +22,12 @@ Num = float | np.ndarray  # the functions that take it work on a pair and on who
 
 
 @compiled
-def _sigmoid(x: Num) -> Num:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-@compiled
-def happens(u: float, log_odds: float) -> bool:
-    """Whether an event of the given log-odds happens on the uniform draw ``u`` (u < sigmoid).
-    Yearly hazards are mostly small, so the exponential is skipped where ``u`` clears the bound
-    sigmoid(x) <= 1 / (2 - x) (as exp(-x) >= 1 - x): the answer is the same, only cheaper."""
-    if log_odds < 2.0 and u * (2.0 - log_odds) > 1.0 + 1e-9:
-        return False
-    return u < _sigmoid(log_odds)
+def chance(log_odds: np.ndarray) -> np.ndarray:
+    """[s, g] yearly probability of events from their log-odds (the logistic function), with
+    numpy's vectorised exponential: the event happens where the year's uniform draw is below it."""
+    out = -log_odds
+    vector_exp(out)
+    return 1.0 / (1.0 + out)
 
 
 @compiled
@@ -51,16 +45,21 @@ def threat_perception(w: State, p: Coefficients) -> np.ndarray:
     weights = np.array([p.threat_w_power, p.threat_w_proximity, p.threat_w_offense, p.threat_w_intent])
     weights /= max(weights.sum(), EPS)
     n, g = w.reach.shape
-    logs = np.empty((n, g, 4))
+    offense = np.maximum(w.gp_arming, 1e-3)  # a power's, the same at every state
+    vector_log(offense)
+    logs = np.empty((n, g, 3))
     for i in range(n):
         for j in range(g):
-            logs[i, j, 0] = w.gp_cap[j] / (w.gp_cap[j] + w.cap[i])
-            logs[i, j, 1] = w.proximity[i, j]
-            logs[i, j, 2] = w.gp_arming[j]
-            logs[i, j, 3] = clip(w.revisionism[j] + w.coercion_memory[i, j] + w.regime_fear[i, j], 0.0, 1.0)
-    logs = np.maximum(logs, 1e-3)
+            logs[i, j, 0] = max(w.gp_cap[j] / (w.gp_cap[j] + w.cap[i]), 1e-3)
+            logs[i, j, 1] = max(w.proximity[i, j], 1e-3)
+            logs[i, j, 2] = max(clip(w.revisionism[j] + w.coercion_memory[i, j] + w.regime_fear[i, j],
+                                     0.0, 1.0), 1e-3)
     vector_log(logs)
-    threat = (logs.reshape(n * g, 4) @ weights).reshape(n, g)
+    threat = np.empty((n, g))
+    for i in range(n):
+        for j in range(g):
+            threat[i, j] = (weights[0] * logs[i, j, 0] + weights[1] * logs[i, j, 1]
+                            + weights[2] * offense[j] + weights[3] * logs[i, j, 2])
     vector_exp(threat)
     return threat
 
@@ -170,9 +169,9 @@ def dependency_on(w: State, p: Coefficients, rows: np.ndarray | None = None) -> 
     idx = np.arange(w.cap.shape[0]) if rows is None else rows
     out = np.empty((idx.shape[0], w.dependency.shape[2]))
     for r in range(idx.shape[0]):
+        d = w.dependency[idx[r]]
         for k in range(out.shape[1]):
-            out[r, k] = (weight[0] * w.dependency[idx[r], 0, k] + weight[1] * w.dependency[idx[r], 1, k]
-                         + weight[2] * w.dependency[idx[r], 2, k])
+            out[r, k] = weight[0] * d[0, k] + weight[1] * d[1, k] + weight[2] * d[2, k]
     return out
 
 
@@ -281,21 +280,22 @@ def war_motive(w: State, p: Coefficients) -> np.ndarray:
 @compiled
 def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
              lev: np.ndarray, u: np.ndarray, u_concede: np.ndarray) -> None:
-    """Coercion short of war, drawn from ``coercion_log_odds``: a state concedes as far as it is
+    """Coercion short of war, drawn from ``coercion_hazard``: a state concedes as far as it is
     dependent or weak, losing autonomy and welfare, and remembers who coerced it."""
+    hazard = coercion_hazard(p, motive, odds, cost, lev)
     n, g = w.reach.shape
+    episode, alignment = w.coerced, w.alignment  # bound once: numba counts each reference it takes in a loop
     for i in range(n):
         coerced, conceded, loss = False, 0, 0.0
         for j in range(g):
-            hit = w.alive[i] and w.proximity[i, j] > 0 and happens(u[i, j], coercion_log_odds(
-                p, motive[i, j], odds[i, j], cost[i, j], lev[i, j]))
-            w.coerced[i, j] = hit
+            hit = w.alive[i] and w.proximity[i, j] > 0 and u[i, j] < hazard[i, j]
+            episode[i, j] = hit
             if hit:
                 coerced, loss = True, loss + lev[i, j]
                 w.coercion_memory[i, j] = max(w.coercion_memory[i, j], 0.5)
                 if u_concede[i, j] < max(lev[i, j], odds[i, j]):
                     conceded += 1
-                    w.alignment[i, j] += 0.5 * p.concession_size * (1.0 - w.alignment[i, j])
+                    alignment[i, j] += 0.5 * p.concession_size * (1.0 - alignment[i, j])
         if coerced:
             w.coercions[i] += 1
             w.concessions[i] = clip(w.concessions[i] + p.concession_size * conceded, 0.0, 1.0)
@@ -311,9 +311,9 @@ def war_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num) -> Num:
 
 
 @compiled
-def war_hazard(p: Coefficients, motive: Num, odds: Num, cost: Num) -> Num:
-    """Yearly chance of war (of a pair, or [s, g]), from ``war_log_odds``."""
-    return _sigmoid(war_log_odds(p, motive, odds, cost))
+def war_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray) -> np.ndarray:
+    """[s, g] yearly chance of war, from ``war_log_odds``."""
+    return chance(war_log_odds(p, motive, odds, cost))
 
 
 @compiled
@@ -325,20 +325,26 @@ def coercion_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num, lev: N
 
 
 @compiled
+def coercion_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
+                    lev: np.ndarray) -> np.ndarray:
+    """[s, g] yearly chance of a coercion episode, from ``coercion_log_odds``."""
+    return chance(coercion_log_odds(p, motive, odds, cost, lev))
+
+
+@compiled
 def war_onset(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
               u: np.ndarray) -> np.ndarray:
     """War onset: a stochastic event drawn from ``war_hazard``. Returns the attacker per state
     (the one with the highest hazard among those who attack), or -1."""
+    hazard = war_hazard(p, motive, odds, cost)
     n, g = w.reach.shape
     attacker = np.full(n, -1)
     for i in range(n):
         top = -1.0
         for j in range(g):
-            if w.alive[i] and w.proximity[i, j] > 0 and happens(
-                    u[i, j], war_log_odds(p, motive[i, j], odds[i, j], cost[i, j])):
-                hazard = war_hazard(p, motive[i, j], odds[i, j], cost[i, j])
-                if hazard > top:
-                    top, attacker[i] = hazard, j
+            if (w.alive[i] and w.proximity[i, j] > 0 and u[i, j] < hazard[i, j]
+                    and hazard[i, j] > top):
+                top, attacker[i] = hazard[i, j], j
     return attacker
 
 

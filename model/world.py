@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from model.compiled import compiled
+from model.compiled import compiled, compiled_inline
 from scenarios.schema import CHANNELS, STRATEGIES
 
 
@@ -138,7 +138,7 @@ def clip(x, low, high):
 # arithmetic on a row of ten, and the step takes thousands of them.
 
 
-@compiled
+@compiled_inline
 def largest(x: np.ndarray) -> float:
     out = x[0]
     for v in x[1:]:
@@ -146,7 +146,7 @@ def largest(x: np.ndarray) -> float:
     return out
 
 
-@compiled
+@compiled_inline
 def leading(x: np.ndarray) -> int:
     """Index of the largest entry (the first, if tied), as np.argmax."""
     out = 0
@@ -156,7 +156,7 @@ def leading(x: np.ndarray) -> int:
     return out
 
 
-@compiled
+@compiled_inline
 def total(x: np.ndarray) -> float:
     out = 0.0
     for v in x:

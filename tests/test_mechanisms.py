@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import math
 
 import numpy as np
 
@@ -227,14 +228,14 @@ def test_no_mechanism_reads_a_strategy():
     assert "w.strategy" not in source and "policy" not in source
 
 
-def test_an_event_happens_exactly_when_the_draw_is_below_its_hazard():
-    """``happens`` skips the exponential where a bound settles it; it must never change the
-    answer, least of all for draws a hair either side of the hazard."""
-    for log_odds in np.linspace(-30.0, 30.0, 1201):
-        hazard = m._sigmoid(log_odds)
-        for u in (np.nextafter(hazard, 0.0), hazard, np.nextafter(hazard, 1.0), 0.5 * hazard,
-                  min(2.0 * hazard, 0.999), 0.0):
-            assert m.happens(u, log_odds) == (u < hazard), (u, log_odds)
+def test_chance_is_the_logistic_function():
+    """Events are drawn against ``chance`` of their log-odds (numpy's vectorised exponential):
+    it must be the logistic function to rounding, rise with the log-odds, and stay in [0, 1]."""
+    log_odds = np.linspace(-40.0, 40.0, 4001)
+    hazard = m.chance(log_odds)
+    exact = np.array([1.0 / (1.0 + math.exp(-x)) for x in log_odds])
+    assert np.allclose(hazard, exact, rtol=1e-14, atol=0.0)
+    assert np.all(np.diff(hazard) >= 0.0) and hazard[0] >= 0.0 and hazard[-1] <= 1.0
 
 
 def test_choice_noise_is_numpys_gumbel_stream():
