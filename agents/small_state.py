@@ -11,7 +11,7 @@ import numpy as np
 
 from agents.state import StateAgent
 from model import mechanisms as m
-from model.compiled import compiled, compiled_inline
+from model.compiled import compiled, compiled_inline, vector_log
 from model.world import ADAPTIVE, State, Strategy, World, clip, leading, total
 from scenarios.params import Coefficients, Instrument
 
@@ -83,10 +83,15 @@ def threat_and_rival(w: State, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 @compiled
-def gumbel(u: float) -> float:
-    """Gumbel noise from uniforms, as numpy's ``Generator.gumbel`` makes it: drawn as uniforms
-    for everyone (common random numbers) and turned into noise only for the states that choose."""
-    return -np.log(-np.log(1.0 - u))
+def gumbel(u: np.ndarray) -> np.ndarray:
+    """Gumbel noise from uniforms, as numpy's ``Generator.gumbel`` makes it (-log(-log(1 - u)),
+    with numpy's vectorised log): drawn as uniforms for everyone (common random numbers) and
+    turned into noise only for the states that choose."""
+    out = 1.0 - u
+    vector_log(out)
+    out *= -1.0
+    vector_log(out)
+    return -out
 
 
 @compiled
@@ -99,6 +104,7 @@ def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, noise: np.ndarra
     leader = np.argmax(w.gp_cap)
     decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
     threats, rival_ws = threat_and_rival(w, idx)
+    shocks = gumbel(noise[idx])
     utility = np.empty(3)
     chosen = np.empty(idx.shape[0], dtype=np.int8)
     for r in range(idx.shape[0]):
@@ -127,7 +133,7 @@ def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, noise: np.ndarra
         utility[Strategy.HEDGE] = p.choice_w_threat * (1.0 - x_threat) + p.choice_w_decline * decline
         top = -np.inf
         for k in range(3):
-            score = utility[k] / p.choice_noise + gumbel(noise[i, k])
+            score = utility[k] / p.choice_noise + shocks[r, k]
             if score > top:
                 top, chosen[r] = score, k
     return chosen
@@ -197,7 +203,7 @@ def diversify(w: State, p: Coefficients, idx: np.ndarray, share_threat: np.ndarr
     partner profile: the threat's share, the rival's share, the rest spread over everyone else
     (middle powers, blocs, the rest of the world)."""
     g, n_partners = rival_ws.shape[1], w.dependency.shape[2]
-    mobility = (1.0, p.energy_mobility, p.credit_mobility)
+    mobility = np.array([1.0, p.energy_mobility, p.credit_mobility])
     profile = np.empty(n_partners)
     for r in range(idx.shape[0]):
         if pace[r] == 0.0:

@@ -148,6 +148,9 @@ def guarantee_credibility(w: State, p: Coefficients) -> np.ndarray:
     out = np.empty((n, g))
     for i in range(n):
         for j in range(g):
+            if w.alliance[i, j] == 0.0:  # no guarantee, nothing to weigh
+                out[i, j] = 0.0
+                continue
             share = lp[i, j] / (lp[i, j] + adversary[i, j] + EPS)
             out[i, j] = w.alliance[i, j] * w.resolve[j] * share / thinning[j]
     return out
@@ -383,13 +386,13 @@ def absorption(w: State, p: Coefficients, step: int, lev: np.ndarray, u: np.ndar
     that holds it, the more so the more revisionist that power is (Fazal 2007)."""
     absorbed = np.zeros(w.cap.shape[0], dtype=np.bool_)
     for i in range(absorbed.shape[0]):
-        if w.alive[i]:
+        lack = (p.absorption_threshold - w.autonomy[i]) / max(p.absorption_threshold, EPS)
+        if w.alive[i] and lack > 0:
             holder, most = 0, -np.inf  # the power with the most leverage, alliance and bases
             for j in range(lev.shape[1]):
                 hold = lev[i, j] + w.alliance[i, j] + w.bases[i, j]
                 if hold > most:
                     holder, most = j, hold
-            lack = (p.absorption_threshold - w.autonomy[i]) / max(p.absorption_threshold, EPS)
             hazard = p.absorption_rate * clip(lack, 0.0, 1.0) * w.revisionism[holder]
             absorbed[i] = u[i] < hazard
     _end(w, step, absorbed, EndCause.ABSORBED.value)
