@@ -41,18 +41,30 @@ compiled_inline = numba.njit(cache=True, error_model="numpy", inline="always")
 
 # numba calls the scalar exp and log of the C library; numpy's own are vectorised and several
 # times faster on a whole array, so the mechanisms that need thousands of them hand the array over.
+# The trip into numpy costs about a microsecond, more than a small world's array takes by loop.
+NUMPY_FROM = 512  # elements
 
 
 @compiled
 def vector_exp(x: np.ndarray) -> None:
-    """x = exp(x), in place, by numpy."""
+    """x = exp(x), in place (by numpy, for arrays of NUMPY_FROM elements or more)."""
+    if x.size < NUMPY_FROM:
+        flat = x.reshape(x.size)
+        for k in range(flat.size):
+            flat[k] = np.exp(flat[k])
+        return
     with numba.objmode():
         np.exp(x, out=x)
 
 
 @compiled
 def vector_log(x: np.ndarray) -> None:
-    """x = log(x), in place, by numpy."""
+    """x = log(x), in place (by numpy, for arrays of NUMPY_FROM elements or more)."""
+    if x.size < NUMPY_FROM:
+        flat = x.reshape(x.size)
+        for k in range(flat.size):
+            flat[k] = np.log(flat[k])
+        return
     with numba.objmode():
         np.log(x, out=x)
 
