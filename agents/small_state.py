@@ -99,7 +99,7 @@ def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, noise: np.ndarra
     """Adaptive choice by balance-of-threat reasoning with bounded rationality (logit noise,
     ``noise`` [s, 3] uniforms): Walt's four hypotheses, dependency and commitments, Tessman's
     declining leader, and the government's own tilt. Returns a strategy code per state in ``idx``."""
-    dependency_on_power = m.leverage(w, p, idx)
+    dependency_on_power = m.leverage(w, p, m.dependency_on(w, p, idx))
     clients = m.clients(w)
     leader = np.argmax(w.gp_cap)
     decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)

@@ -179,10 +179,10 @@ def dependency_on(w: State, p: Coefficients, rows: np.ndarray | None = None) -> 
 
 
 @compiled
-def leverage(w: State, p: Coefficients, rows: np.ndarray | None = None) -> np.ndarray:
-    """Mechanism 4: a great power's coercive leverage is the state's dependency on it, lowered
-    when the rest of its ties are spread widely (diversification; Hirschman 1945)."""
-    dep = dependency_on(w, p, rows)
+def leverage(w: State, p: Coefficients, dep: np.ndarray) -> np.ndarray:
+    """Mechanism 4: a great power's coercive leverage is the state's dependency on it (``dep``,
+    from ``dependency_on``), lowered when the rest of its ties are spread widely
+    (diversification; Hirschman 1945)."""
     out = np.empty((dep.shape[0], w.gp_cap.shape[0]))
     for r in range(dep.shape[0]):
         concentration = 0.0
@@ -196,11 +196,11 @@ def leverage(w: State, p: Coefficients, rows: np.ndarray | None = None) -> np.nd
 
 
 @compiled
-def restraint(w: State, p: Coefficients) -> np.ndarray:
-    """Mechanisms 4 and 7: what a great power loses by attacking: shared trade
-    (interdependence), third partners' reaction (active cover), and the institutions it is
-    bound in, which restrain it only as far as it is not bent on overturning them."""
-    dep = dependency_on(w, p)
+def restraint(w: State, p: Coefficients, dep: np.ndarray) -> np.ndarray:
+    """Mechanisms 4 and 7: what a great power loses by attacking: shared trade (interdependence,
+    ``dep`` from ``dependency_on``), third partners' reaction (active cover), and the
+    institutions it is bound in, which restrain it only as far as it is not bent on overturning
+    them."""
     n, g = w.reach.shape
     out = np.empty((n, g))
     for i in range(n):

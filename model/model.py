@@ -58,7 +58,7 @@ def perceive(w: State, p: Coefficients) -> None:
     """Threats each way and the autonomy they leave, as seen at the start of a run."""
     w.threat[:] = m.threat_perception(w, p)
     w.gp_threat[:] = m.alignment_threat(w, p)
-    w.autonomy[:] = m.autonomy(w, p, m.leverage(w, p))
+    w.autonomy[:] = m.autonomy(w, p, m.leverage(w, p, m.dependency_on(w, p)))
 
 
 @compiled
@@ -81,8 +81,9 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     m.perceive_drift(w, p)
     w.gp_threat[:] = m.alignment_threat(w, p)
     w.credibility[:] = m.guarantee_credibility(w, p) * ~m.abandonment(w, p, d.u[0])
-    lev = m.leverage(w, p)
-    motive, cost = m.war_motive(w, p), m.restraint(w, p)
+    dep = m.dependency_on(w, p)
+    lev, cost = m.leverage(w, p, dep), m.restraint(w, p, dep)
+    motive = m.war_motive(w, p)
     odds = m.war_odds(w, m.expected_support(w, w.credibility))
     m.coercion(w, p, motive, odds, cost, lev, d.u[1], d.u[2])
     attacker = m.war_onset(w, p, motive, odds, cost, d.u[3])

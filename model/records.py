@@ -34,8 +34,8 @@ class Recorder:
         w, p = model.world, model.coefs
         keep = slice(None) if self.everyone else np.flatnonzero(w.focal)
         names = np.asarray(w.names)[keep]
-        lev = m.leverage(w.state, p)
         dep = m.dependency_on(w.state, p)
+        lev = m.leverage(w.state, p, dep)
         columns: dict[str, object] = {
             "step": w.step, "year": w.year, "state": names, "alive": w.alive[keep],
             "strategy": np.asarray(STRATEGY_NAMES)[w.strategy[keep]],

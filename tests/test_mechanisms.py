@@ -15,6 +15,14 @@ from tests.helpers import small_model
 NEAR, FAR = 0, 1
 
 
+def leverage(w, p):
+    return m.leverage(w, p, m.dependency_on(w, p))
+
+
+def restraint(w, p):
+    return m.restraint(w, p, m.dependency_on(w, p))
+
+
 def test_alignment_with_the_rival_raises_the_neighbours_threat():
     model = small_model()
     w, p = model.world.state, model.coefs
@@ -72,7 +80,7 @@ def test_walts_sources_of_threat_each_raise_perceived_threat():
 def test_a_credible_guarantee_lowers_war_hazard():
     model = small_model(alliance={"Far": 1.0})
     w, p = model.world.state, model.coefs
-    motive, cost = m.war_motive(w, p), m.restraint(w, p)
+    motive, cost = m.war_motive(w, p), restraint(w, p)
     credible = m.guarantee_credibility(w, p)
     assert credible[0, FAR] > 0
     with_guarantee = m.war_hazard(p, motive, m.war_odds(w, m.expected_support(w, credible)),
@@ -104,33 +112,33 @@ def test_ambiguity_makes_abandonment_likelier():
 def test_diversification_lowers_leverage():
     model = small_model()
     w, p = model.world.state, model.coefs
-    before = m.leverage(w, p)[0, NEAR]
+    before = leverage(w, p)[0, NEAR]
     spread = w.dependency.copy()
     w.dependency[0, :, NEAR] *= 0.5
     w.dependency[0, :, -1] += spread[0, :, NEAR] * 0.5
-    assert m.leverage(w, p)[0, NEAR] < before
+    assert leverage(w, p)[0, NEAR] < before
     # the same share on the neighbour, the rest spread over more partners: less leverage still
     model = small_model(trade={"Near": 0.3, "Far": 0.7}, energy={"Near": 0.3, "Far": 0.7},
                         credit={"Near": 0.3, "Far": 0.7})
-    concentrated = m.leverage(model.world.state, model.coefs)[0, NEAR]
+    concentrated = leverage(model.world.state, model.coefs)[0, NEAR]
     model = small_model(trade={"Near": 0.3, "Far": 0.35, "Bloc": 0.35},
                         energy={"Near": 0.3, "Far": 0.35, "Bloc": 0.35},
                         credit={"Near": 0.3, "Far": 0.35, "Bloc": 0.35})
-    assert m.leverage(model.world.state, model.coefs)[0, NEAR] < concentrated
+    assert leverage(model.world.state, model.coefs)[0, NEAR] < concentrated
 
 
 def test_interdependence_cover_and_binding_raise_the_cost_of_war():
     model = small_model()
     w, p = model.world.state, model.coefs
-    base = m.restraint(w, p)[0, NEAR]
+    base = restraint(w, p)[0, NEAR]
     w.binding[0, NEAR] = 1.0
-    bound = m.restraint(w, p)[0, NEAR]
+    bound = restraint(w, p)[0, NEAR]
     assert bound > base
     w.revisionism[NEAR] = 1.0  # an unalterably revisionist power is not restrained by institutions
-    assert m.restraint(w, p)[0, NEAR] < bound
+    assert restraint(w, p)[0, NEAR] < bound
     w.dependency[0, :, NEAR] += 0.2
     w.dependency[0, :, -1] -= 0.2
-    assert m.restraint(w, p)[0, NEAR] > base - 1e-12
+    assert restraint(w, p)[0, NEAR] > base - 1e-12
 
 
 def test_arming_deters_by_lowering_the_attackers_odds():
@@ -145,15 +153,15 @@ def test_arming_deters_by_lowering_the_attackers_odds():
 def test_alliances_bases_concessions_and_dependency_cost_autonomy():
     model = small_model()
     w, p = model.world.state, model.coefs
-    base = m.autonomy(w, p, m.leverage(w, p))[0]
+    base = m.autonomy(w, p, leverage(w, p))[0]
     for field, value in (("alliance", (0, NEAR, 1.0)), ("bases", (0, NEAR, 0.5))):
         model = small_model()
         w2, p2 = model.world.state, model.coefs
         getattr(w2, field)[value[:2]] = value[2]
-        assert m.autonomy(w2, p2, m.leverage(w2, p2))[0] < base
+        assert m.autonomy(w2, p2, leverage(w2, p2))[0] < base
     w.concessions[0] = 0.3
-    assert m.autonomy(w, p, m.leverage(w, p))[0] < base
-    assert m.autonomy(w, p, m.leverage(w, p) + 0.2)[0] < m.autonomy(w, p, m.leverage(w, p))[0]
+    assert m.autonomy(w, p, leverage(w, p))[0] < base
+    assert m.autonomy(w, p, leverage(w, p) + 0.2)[0] < m.autonomy(w, p, leverage(w, p))[0]
 
 
 def test_revisionist_aims_are_satisfied_by_alignment_and_insecurity_by_assurance():
@@ -215,10 +223,10 @@ def test_absorption_only_below_the_autonomy_threshold():
     w, p = model.world.state, model.coefs
     p = p._replace(absorption_rate=1.0)
     w.autonomy[0] = 0.5
-    m.absorption(w, p, 0, m.leverage(w, p), np.array([0.0]))
+    m.absorption(w, p, 0, leverage(w, p), np.array([0.0]))
     assert w.alive[0]
     w.autonomy[0] = 0.0
-    m.absorption(w, p, 0, m.leverage(w, p), np.array([0.0]))
+    m.absorption(w, p, 0, leverage(w, p), np.array([0.0]))
     assert not w.alive[0] and w.end_cause[0] == 2
 
 
