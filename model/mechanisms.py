@@ -287,7 +287,8 @@ def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, co
     dependent or weak, losing autonomy and welfare, and remembers who coerced it."""
     hazard = coercion_hazard(p, motive, odds, cost, lev)
     n, g = w.reach.shape
-    episode, alignment = w.coerced, w.alignment  # bound once: numba counts each reference it takes in a loop
+    # bound once, as numba would count a reference to them at every pair of the loop
+    episode, alignment = w.coerced, w.alignment
     for i in range(n):
         coerced, conceded, loss = False, 0, 0.0
         for j in range(g):
