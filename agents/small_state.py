@@ -203,7 +203,7 @@ def diversify(w: State, p: Coefficients, idx: np.ndarray, share_threat: np.ndarr
     partner profile: the threat's share, the rival's share, the rest spread over everyone else
     (middle powers, blocs, the rest of the world)."""
     g, n_partners = rival_ws.shape[1], w.dependency.shape[2]
-    mobility = np.array([1.0, p.energy_mobility, p.credit_mobility])
+    mobility = (1.0, p.energy_mobility, p.credit_mobility)
     profile = np.empty(n_partners)
     for r in range(idx.shape[0]):
         if pace[r] == 0.0:
