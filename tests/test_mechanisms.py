@@ -237,18 +237,21 @@ def test_no_mechanism_reads_a_strategy():
 
 
 def test_chance_is_the_logistic_function():
-    """Events are drawn against ``chance`` of their log-odds (numpy's vectorised exponential):
-    it must be the logistic function to rounding, rise with the log-odds, and stay in [0, 1]."""
-    log_odds = np.linspace(-40.0, 40.0, 4001)
-    hazard = m.chance(log_odds)
-    exact = np.array([1.0 / (1.0 + math.exp(-x)) for x in log_odds])
-    assert np.allclose(hazard, exact, rtol=1e-14, atol=0.0)
-    assert np.all(np.diff(hazard) >= 0.0) and hazard[0] >= 0.0 and hazard[-1] <= 1.0
+    """Events are drawn against ``chance`` of their log-odds (numpy's vectorised exponential
+    for big arrays, numba's loop for small ones): it must be the logistic function to rounding,
+    rise with the log-odds, and stay in [0, 1], whichever way it was computed."""
+    for size in (101, 4001):
+        log_odds = np.linspace(-40.0, 40.0, size)
+        hazard = m.chance(log_odds)
+        exact = np.array([1.0 / (1.0 + math.exp(-x)) for x in log_odds])
+        assert np.allclose(hazard, exact, rtol=1e-14, atol=0.0)
+        assert np.all(np.diff(hazard) >= 0.0) and hazard[0] >= 0.0 and hazard[-1] <= 1.0
 
 
 def test_choice_noise_is_numpys_gumbel_stream():
     """Uniforms turned into noise for the states that choose are the draws numpy's gumbel makes
     (to rounding: the logs are numpy's vectorised ones)."""
-    uniforms = np.random.default_rng(7).random(100_000)
-    np.testing.assert_allclose(gumbel(uniforms), np.random.default_rng(7).gumbel(size=100_000),
-                               rtol=1e-13, atol=1e-15)
+    for size in (100, 100_000):  # numba's loop, numpy's vectorised log
+        uniforms = np.random.default_rng(7).random(size)
+        np.testing.assert_allclose(gumbel(uniforms), np.random.default_rng(7).gumbel(size=size),
+                                   rtol=1e-13, atol=1e-15)
