@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.compiled import compiled, vector_exp, vector_log
-from model.world import EndCause, State, Strategy, clip, largest, rival_alignment, row_max, total
+from model.world import EndCause, State, Strategy, clip, largest, row_max, total
 from scenarios.params import Coefficients
 
 EPS = 1e-9
@@ -65,10 +65,10 @@ def threat_perception(w: State, p: Coefficients) -> np.ndarray:
 
 
 @compiled
-def perceive_drift(w: State, p: Coefficients) -> None:
+def perceive_drift(w: State, p: Coefficients, rival_align: np.ndarray) -> None:
     """Mechanism 2, its dynamic part: a great power remembers each year's move of a small state
-    toward its rivals and away from itself; defections and drifts are the dangerous moments."""
-    rival_align = rival_alignment(w)
+    toward its rivals (``rival_align``, from ``rival_alignment``) and away from itself;
+    defections and drifts are the dangerous moments."""
     n, g = w.reach.shape
     for i in range(n):
         for j in range(g):
@@ -104,11 +104,12 @@ def polarity(w: State) -> float:
 
 
 @compiled
-def alignment_threat(w: State, p: Coefficients) -> np.ndarray:
+def alignment_threat(w: State, p: Coefficients, rival_align: np.ndarray) -> np.ndarray:
     """Mechanism 2: a great power's threat from each small state, from its alignment with the
-    power's rivals, the rivals' bases, its formal alliances with them (entrapment), the drift of
-    its alignment, and bloc pressure on the non-aligned; assurance discounts it."""
-    rival_align, rival_base = rival_alignment(w), rival_bases(w)
+    power's rivals (``rival_align``, from ``rival_alignment``), the rivals' bases, its formal
+    alliances with them (entrapment), the drift of its alignment, and bloc pressure on the
+    non-aligned; assurance discounts it."""
+    rival_base = rival_bases(w)
     entangled = w.alliance @ w.hostility.T
     bloc = p.bloc_pressure * polarity(w)
     hostile = row_max(w.hostility)

@@ -13,7 +13,7 @@ from agents.great_power import GreatPower, choose_stance
 from agents.small_state import SmallState, adopt_instruments, decide, scheduled_strategy
 from model import mechanisms as m
 from model.compiled import compiled
-from model.world import State, World, build_world
+from model.world import State, World, build_world, rival_alignment
 from scenarios.loader import Scenario, load_scenario
 from scenarios.params import Coefficients, Params
 
@@ -57,7 +57,7 @@ class Draws(NamedTuple):
 def perceive(w: State, p: Coefficients) -> None:
     """Threats each way and the autonomy they leave, as seen at the start of a run."""
     w.threat[:] = m.threat_perception(w, p)
-    w.gp_threat[:] = m.alignment_threat(w, p)
+    w.gp_threat[:] = m.alignment_threat(w, p, rival_alignment(w))
     w.autonomy[:] = m.autonomy(w, p, m.leverage(w, p, m.dependency_on(w, p)))
 
 
@@ -78,8 +78,9 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
         adopt_instruments(w, p, group)
     m.follow_patron(w, p)
 
-    m.perceive_drift(w, p)
-    w.gp_threat[:] = m.alignment_threat(w, p)
+    rival_align = rival_alignment(w)
+    m.perceive_drift(w, p, rival_align)
+    w.gp_threat[:] = m.alignment_threat(w, p, rival_align)
     w.credibility[:] = m.guarantee_credibility(w, p) * ~m.abandonment(w, p, d.u[0])
     dep = m.dependency_on(w, p)
     lev, cost = m.leverage(w, p, dep), m.restraint(w, p, dep)

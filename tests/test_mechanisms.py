@@ -15,6 +15,10 @@ from tests.helpers import small_model
 NEAR, FAR = 0, 1
 
 
+def alignment_threat(w, p):
+    return m.alignment_threat(w, p, rival_alignment(w))
+
+
 def leverage(w, p):
     return m.leverage(w, p, m.dependency_on(w, p))
 
@@ -26,38 +30,38 @@ def restraint(w, p):
 def test_alignment_with_the_rival_raises_the_neighbours_threat():
     model = small_model()
     w, p = model.world.state, model.coefs
-    before = m.alignment_threat(w, p)[0, NEAR]
+    before = alignment_threat(w, p)[0, NEAR]
     w.alignment[0, FAR] = 0.9
-    assert m.alignment_threat(w, p)[0, NEAR] > before
+    assert alignment_threat(w, p)[0, NEAR] > before
 
 
 def test_rival_bases_raise_the_neighbours_threat():
     model = small_model()
     w, p = model.world.state, model.coefs
-    before = m.alignment_threat(w, p)[0, NEAR]
+    before = alignment_threat(w, p)[0, NEAR]
     w.bases[0, FAR] = 0.8
-    assert m.alignment_threat(w, p)[0, NEAR] > before
+    assert alignment_threat(w, p)[0, NEAR] > before
 
 
 def test_a_clients_drift_away_from_its_patron_raises_the_patrons_threat():
     model = small_model(alignment={"Near": 0.8, "Far": 0.0}, alliance={"Near": 1.0})
     w, p = model.world.state, model.coefs
-    before = m.alignment_threat(w, p)[0, NEAR]
+    before = alignment_threat(w, p)[0, NEAR]
     w.alignment[0] = [0.6, 0.2]  # the client drifts, still closer to its patron than to the rival
-    m.perceive_drift(w, p)
-    drifted = m.alignment_threat(w, p)[0, NEAR]
+    m.perceive_drift(w, p, rival_alignment(w))
+    drifted = alignment_threat(w, p)[0, NEAR]
     assert drifted > before
     # the same position reached without a move (no drift) is read as less threatening
     steady = small_model(alignment={"Near": 0.6, "Far": 0.2}, alliance={"Near": 1.0})
-    assert m.alignment_threat(steady.world.state, steady.coefs)[0, NEAR] < drifted
+    assert alignment_threat(steady.world.state, steady.coefs)[0, NEAR] < drifted
 
 
 def test_assurance_lowers_threat_unless_deeds_contradict_it():
     model = small_model()
     w, p = model.world.state, model.coefs
-    before = m.alignment_threat(w, p)[0, NEAR]
+    before = alignment_threat(w, p)[0, NEAR]
     w.assurance[0, NEAR] = 1.0
-    assured = m.alignment_threat(w, p)[0, NEAR]
+    assured = alignment_threat(w, p)[0, NEAR]
     assert assured < before
     w.bases[0, FAR] = 1.0
     assert m.effective_assurance(w.assurance, rival_alignment(w), m.rival_bases(w))[0, NEAR] == 0.0
