@@ -46,27 +46,26 @@ NUMPY_FROM = 512  # elements
 
 
 @compiled
-def vector_exp(x: np.ndarray) -> None:
-    """x = exp(x), in place (by numpy, for arrays of NUMPY_FROM elements or more)."""
+def _in_place(x: np.ndarray, log: bool) -> None:
     if x.size < NUMPY_FROM:
         flat = x.reshape(x.size)
         for k in range(flat.size):
-            flat[k] = np.exp(flat[k])
+            flat[k] = np.log(flat[k]) if log else np.exp(flat[k])
         return
     with numba.objmode():
-        np.exp(x, out=x)
+        (np.log if log else np.exp)(x, out=x)
+
+
+@compiled
+def vector_exp(x: np.ndarray) -> None:
+    """x = exp(x), in place (by numpy, for arrays of NUMPY_FROM elements or more)."""
+    _in_place(x, False)
 
 
 @compiled
 def vector_log(x: np.ndarray) -> None:
     """x = log(x), in place (by numpy, for arrays of NUMPY_FROM elements or more)."""
-    if x.size < NUMPY_FROM:
-        flat = x.reshape(x.size)
-        for k in range(flat.size):
-            flat[k] = np.log(flat[k])
-        return
-    with numba.objmode():
-        np.log(x, out=x)
+    _in_place(x, True)
 
 
 def warm_up() -> Path:
