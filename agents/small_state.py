@@ -11,7 +11,7 @@ import numpy as np
 
 from agents.state import StateAgent
 from model import mechanisms as m
-from model.compiled import compiled, compiled_inline, vector_log
+from model.compiled import compiled, vector_log
 from model.world import ADAPTIVE, State, Strategy, World, clip, leading, total
 from scenarios.params import Coefficients, Instrument
 
@@ -62,23 +62,22 @@ class SmallState(StateAgent):
 
 
 @compiled
-def threat_and_rival(w: State, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The most threatening power T of each state in ``idx``, and the weight of each other power
-    as T's rival at that state (its hostility to T times its local strength, the strongest
-    scaled to 1). Taken for a group at once: a compiled call handed the State costs more than
-    the rule does for one state."""
-    k, g = idx.shape[0], w.gp_cap.shape[0]
-    threat = np.empty(k, dtype=np.int64)
-    rival_w = np.empty((k, g))
-    for r in range(k):
-        i = idx[r]
-        threat[r] = leading(w.threat[i])
+def threat_and_rival(w: State) -> tuple[np.ndarray, np.ndarray]:
+    """The most threatening power T of each state, and the weight of each other power as T's
+    rival at that state (its hostility to T times its local strength, the strongest scaled to 1).
+    Read once a year, after threat perception: the powers' capabilities and rivalries and the
+    states' threats stay fixed while the states choose and move."""
+    n, g = w.reach.shape
+    threat = np.empty(n, dtype=np.int64)
+    rival_w = np.empty((n, g))
+    for i in range(n):
+        threat[i] = leading(w.threat[i])
         top = 0.0
         for j in range(g):
-            rival_w[r, j] = w.hostility[threat[r], j] * m.local_power(w.gp_cap[j], w.reach[i, j])
-            top = max(top, rival_w[r, j])
+            rival_w[i, j] = w.hostility[threat[i], j] * m.local_power(w.gp_cap[j], w.reach[i, j])
+            top = max(top, rival_w[i, j])
         for j in range(g):
-            rival_w[r, j] = rival_w[r, j] / top if top > 0 else 0.0
+            rival_w[i, j] = rival_w[i, j] / top if top > 0 else 0.0
     return threat, rival_w
 
 
@@ -95,20 +94,22 @@ def gumbel(u: np.ndarray) -> np.ndarray:
 
 
 @compiled
-def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, noise: np.ndarray) -> np.ndarray:
+def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, noise: np.ndarray,
+                    threats: np.ndarray, rival_ws: np.ndarray) -> np.ndarray:
     """Adaptive choice by balance-of-threat reasoning with bounded rationality (logit noise,
     ``noise`` [s, 3] uniforms): Walt's four hypotheses, dependency and commitments, Tessman's
-    declining leader, and the government's own tilt. Returns a strategy code per state in ``idx``."""
+    declining leader, and the government's own tilt. ``threats`` and ``rival_ws`` come from
+    ``threat_and_rival``. Returns a strategy code per state in ``idx``."""
     dependency_on_power = m.leverage(w, p, m.dependency_on(w, p, idx))
     clients = m.clients(w)
     leader = np.argmax(w.gp_cap)
     decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
-    threats, rival_ws = threat_and_rival(w, idx)
     shocks = gumbel(noise[idx])
     utility = np.empty(3)
     chosen = np.empty(idx.shape[0], dtype=np.int8)
     for r in range(idx.shape[0]):
-        i, threat, rival_w = idx[r], threats[r], rival_ws[r]
+        i = idx[r]
+        threat, rival_w = threats[i], rival_ws[i]
         rival = leading(rival_w)
         lp_t = m.local_power(w.gp_cap[threat], w.reach[i, threat])
         lp_r = m.local_power(w.gp_cap[rival], w.reach[i, rival])
@@ -148,56 +149,51 @@ def scheduled_strategy(w: World) -> None:
 
 
 @compiled
-def decide(w: State, p: Coefficients, idx: np.ndarray, reconsider: np.ndarray,
-           noise: np.ndarray) -> None:
+def decide(w: State, p: Coefficients, idx: np.ndarray, reconsider: np.ndarray, noise: np.ndarray,
+           threats: np.ndarray, rival_ws: np.ndarray) -> None:
     """Adaptive states in ``idx`` that reconsider (after turnover or on review) choose anew."""
     chooses = np.empty(idx.shape[0], dtype=np.bool_)
     for r in range(idx.shape[0]):
-        chooses[r] = w.policy[idx[r]] == ADAPTIVE and reconsider[idx[r]] and w.alive[idx[r]]
+        chooses[r] = (w.policy[idx[r]] == ADAPTIVE) & reconsider[idx[r]] & w.alive[idx[r]]
     choosers = idx[chooses]
     if choosers.size:
-        w.strategy[choosers] = choose_strategy(w, p, choosers, noise)
-
-
-@compiled_inline
-def _portfolio_target(t: np.ndarray, instrument: int, on_threat: bool, rival_w: float) -> float:
-    """Target of an instrument toward one power: the strategy's level aimed at the threat
-    (column ``instrument``) if it is the threat, and at its rivals (the next column)."""
-    return t[instrument] * on_threat + t[instrument + 1] * rival_w
+        w.strategy[choosers] = choose_strategy(w, p, choosers, noise, threats, rival_ws)
 
 
 @compiled
-def adopt_instruments(w: State, p: Coefficients, idx: np.ndarray) -> None:
+def adopt_instruments(w: State, p: Coefficients, idx: np.ndarray, threats: np.ndarray,
+                      rival_ws: np.ndarray) -> None:
     """Move each state's instruments part of the way toward its strategy's portfolio: alignment,
     alliances (granted only as fast as the patron accepts), bases, arming, assurance, binding,
-    and its partners across trade, energy and credit (diversification). The dead do not move."""
-    threats, rival_ws = threat_and_rival(w, idx)
-    targets = p.portfolio[w.strategy[idx].astype(np.int64)]
-    pace = targets[:, Instrument.PACE] * w.alive[idx]
+    and its partners across trade, energy and credit (diversification). A portfolio aims each
+    instrument at the threat and at its rivals (weighted by ``rival_ws``), as
+    ``threat_and_rival`` reads them. The dead do not move."""
+    level = p.portfolio
     for r in range(idx.shape[0]):
         i = idx[r]
         if not w.alive[i]:
             continue
-        t, rival_w = targets[r], rival_ws[r]
-        rate = p.adjust_rate * pace[r]
-        for j in range(rival_w.shape[0]):
-            on = j == threats[r]
-            alignment = _portfolio_target(t, Instrument.ALIGN_THREAT, on, rival_w[j])
-            bases = _portfolio_target(t, Instrument.BASES_THREAT, on, rival_w[j])
-            gap = _portfolio_target(t, Instrument.ALLIANCE_THREAT, on, rival_w[j]) - w.alliance[i, j]
-            w.alignment[i, j] += rate * (alignment - w.alignment[i, j])
-            w.bases[i, j] += rate * (bases - w.bases[i, j])
-            w.alliance[i, j] += (p.accession_rate * w.openness[j] if gap > 0 else p.exit_rate * pace[r]) * gap
-            w.assurance[i, j] += rate * (t[Instrument.ASSURANCE] - w.assurance[i, j])
-            w.binding[i, j] += rate * (t[Instrument.BINDING] - w.binding[i, j])
-        w.arming[i] += rate * (t[Instrument.ARMING] - w.arming[i])
-    diversify(w, p, idx, targets[:, Instrument.TRADE_THREAT], targets[:, Instrument.TRADE_RIVAL],
-              pace, threats, rival_ws)
+        s, threat = w.strategy[i], threats[i]
+        pace = level[s, Instrument.PACE]
+        rate = p.adjust_rate * pace
+        align_t, align_r = level[s, Instrument.ALIGN_THREAT], level[s, Instrument.ALIGN_RIVAL]
+        ally_t, ally_r = level[s, Instrument.ALLIANCE_THREAT], level[s, Instrument.ALLIANCE_RIVAL]
+        bases_t, bases_r = level[s, Instrument.BASES_THREAT], level[s, Instrument.BASES_RIVAL]
+        assurance, binding = level[s, Instrument.ASSURANCE], level[s, Instrument.BINDING]
+        for j in range(rival_ws.shape[1]):
+            on, rival_w = j == threat, rival_ws[i, j]
+            gap = ally_t * on + ally_r * rival_w - w.alliance[i, j]
+            w.alignment[i, j] += rate * (align_t * on + align_r * rival_w - w.alignment[i, j])
+            w.bases[i, j] += rate * (bases_t * on + bases_r * rival_w - w.bases[i, j])
+            w.alliance[i, j] += (p.accession_rate * w.openness[j] if gap > 0 else p.exit_rate * pace) * gap
+            w.assurance[i, j] += rate * (assurance - w.assurance[i, j])
+            w.binding[i, j] += rate * (binding - w.binding[i, j])
+        w.arming[i] += rate * (level[s, Instrument.ARMING] - w.arming[i])
+    diversify(w, p, idx, threats, rival_ws)
 
 
 @compiled
-def diversify(w: State, p: Coefficients, idx: np.ndarray, share_threat: np.ndarray,
-              share_rival: np.ndarray, pace: np.ndarray, threats: np.ndarray,
+def diversify(w: State, p: Coefficients, idx: np.ndarray, threats: np.ndarray,
               rival_ws: np.ndarray) -> None:
     """Mechanism 4, the small state's side: shift trade, energy and credit toward the strategy's
     partner profile: the threat's share, the rival's share, the rest spread over everyone else
@@ -206,24 +202,27 @@ def diversify(w: State, p: Coefficients, idx: np.ndarray, share_threat: np.ndarr
     mobility = (1.0, p.energy_mobility, p.credit_mobility)
     profile = np.empty(n_partners)
     for r in range(idx.shape[0]):
-        if pace[r] == 0.0:
-            continue
         i = idx[r]
-        threat = threats[r]
-        rivals, others = max(total(rival_ws[r]), m.EPS), n_partners - g
+        s, threat = w.strategy[i], threats[i]
+        pace = p.portfolio[s, Instrument.PACE] * w.alive[i]
+        if pace == 0.0:
+            continue
+        share_threat = p.portfolio[s, Instrument.TRADE_THREAT]
+        share_rival = p.portfolio[s, Instrument.TRADE_RIVAL]
+        rivals, others = max(total(rival_ws[i]), m.EPS), n_partners - g
         named = 0.0  # the shares of the threat and its rivals
         for j in range(g):
-            profile[j] = share_threat[r] * (j == threat) + share_rival[r] * (rival_ws[r, j] / rivals)
+            profile[j] = share_threat * (j == threat) + share_rival * (rival_ws[i, j] / rivals)
             named += profile[j]
-            others += j != threat and rival_ws[r, j] == 0
+            others += j != threat and rival_ws[i, j] == 0
         rest = clip(1.0 - named, 0.0, 1.0) / others  # spread over everyone else
         spread = 0.0
         for j in range(n_partners):
-            profile[j] = rest if j >= g else profile[j] + rest * (j != threat and rival_ws[r, j] == 0)
+            profile[j] = rest if j >= g else profile[j] + rest * (j != threat and rival_ws[i, j] == 0)
             spread += profile[j]
         for k in range(n_partners):
             profile[k] /= spread
         for c in range(3):
-            rate = p.diversification_rate * pace[r] * mobility[c]
+            rate = p.diversification_rate * pace * mobility[c]
             for k in range(n_partners):
                 w.dependency[i, c, k] += rate * (profile[k] - w.dependency[i, c, k])

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numba
 import numpy as np
@@ -32,11 +34,26 @@ def cache_dir() -> Path:
 
 
 numba.config.CACHE_DIR = str(cache_dir())  # read when each function below is decorated
-compiled = numba.njit(cache=True, error_model="numpy")
+# Floating point may be reordered (sums vectorised, multiply-adds fused, a division by a loop's
+# constant made a multiplication), which moves results by a rounding error; infinities and NaNs
+# keep their meaning, so a comparison with -inf stays valid.
+FASTMATH = {"contract", "reassoc", "arcp", "nsz"}
+compiled = numba.njit(cache=True, error_model="numpy", fastmath=FASTMATH)
 # Helpers that take a row of an array: inlined into the loop that calls them, where numba can see
 # that the row's reference count need not change (a call made for every state otherwise pays two
 # atomic operations for it).
-compiled_inline = numba.njit(cache=True, error_model="numpy", inline="always")
+compiled_inline = numba.njit(cache=True, error_model="numpy", inline="always", fastmath=FASTMATH)
+
+
+def entry_point(function: Callable, *args: Any) -> Callable:
+    """``function`` compiled for the types of ``args``, to be called without numba's dispatch,
+    which works out the types of every argument at every call: about 10 µs for the State's 45
+    arrays and the coefficients, a sixth of a small world's year. Later calls must pass arguments
+    of the same types. (With NUMBA_DISABLE_JIT set, ``function`` itself.)"""
+    compile_for = getattr(function, "compile", None)
+    if compile_for is None:
+        return function
+    return compile_for(tuple(numba.typeof(a) for a in args))
 
 
 # numba calls the scalar exp and log of the C library; numpy's own are vectorised and several

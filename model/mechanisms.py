@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.compiled import compiled, vector_exp, vector_log
-from model.world import EndCause, State, Strategy, clip, largest, row_max, total
+from model.world import EndCause, State, Strategy, clip, largest, rival_sum, row_max, total
 from scenarios.params import Coefficients
 
 EPS = 1e-9
@@ -80,7 +80,7 @@ def perceive_drift(w: State, p: Coefficients, rival_align: np.ndarray) -> None:
 @compiled
 def rival_bases(w: State) -> np.ndarray:
     """[s, g]: how far each small state hosts the bases of each great power's rivals."""
-    return clip(w.bases @ w.hostility.T, 0.0, 1.0)
+    return clip(rival_sum(w.bases, w.hostility), 0.0, 1.0)
 
 
 @compiled
@@ -110,7 +110,7 @@ def alignment_threat(w: State, p: Coefficients, rival_align: np.ndarray) -> np.n
     alliances with them (entrapment), the drift of its alignment, and bloc pressure on the
     non-aligned; assurance discounts it."""
     rival_base = rival_bases(w)
-    entangled = w.alliance @ w.hostility.T
+    entangled = rival_sum(w.alliance, w.hostility)
     bloc = p.bloc_pressure * polarity(w)
     hostile = row_max(w.hostility)
     n, g = w.reach.shape
@@ -143,15 +143,12 @@ def guarantee_credibility(w: State, p: Coefficients) -> np.ndarray:
     """Mechanism 3: a guarantee protects only as far as it is formal, the patron is resolved and
     locally strong against the powers hostile to it, and not thinned over too many clients."""
     lp = local_power(w.gp_cap[None, :], w.reach)
-    adversary = lp @ w.hostility.T
+    adversary = rival_sum(lp, w.hostility)
     thinning = 1.0 + p.overstretch * clients(w)
     n, g = w.reach.shape
     out = np.empty((n, g))
     for i in range(n):
         for j in range(g):
-            if w.alliance[i, j] == 0.0:  # no guarantee, nothing to weigh
-                out[i, j] = 0.0
-                continue
             share = lp[i, j] / (lp[i, j] + adversary[i, j] + EPS)
             out[i, j] = w.alliance[i, j] * w.resolve[j] * share / thinning[j]
     return out
@@ -248,7 +245,7 @@ def war_odds(w: State, support: np.ndarray) -> np.ndarray:
 @compiled
 def expected_support(w: State, credibility: np.ndarray) -> np.ndarray:
     """[s, g]: allied strength expected against an attack by g (credible guarantees only)."""
-    return (credibility * local_power(w.gp_cap[None, :], w.reach)) @ w.hostility
+    return rival_sum(credibility * local_power(w.gp_cap[None, :], w.reach), w.hostility)
 
 
 @compiled

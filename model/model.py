@@ -10,9 +10,9 @@ import mesa
 import numpy as np
 
 from agents.great_power import GreatPower, choose_stance
-from agents.small_state import SmallState, adopt_instruments, decide, scheduled_strategy
+from agents.small_state import SmallState, adopt_instruments, decide, scheduled_strategy, threat_and_rival
 from model import mechanisms as m
-from model.compiled import compiled
+from model.compiled import compiled, entry_point
 from model.world import State, World, build_world, rival_alignment
 from scenarios.loader import Scenario, load_scenario
 from scenarios.params import Coefficients, Params
@@ -71,11 +71,12 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     m.power_shift(w, p)
     choose_stance(w, p, d.gp_gumbel, d.gp_review < p.reconsider_rate)
     w.threat[:] = m.threat_perception(w, p)
+    threats, rival_ws = threat_and_rival(w)
     reconsider = m.domestic_turnover(w, p, d.v[0], d.tilt) | (d.v[1] < p.reconsider_rate)
     for k in range(len(groups) - 1):
         group = d.order[groups[k]:groups[k + 1]]
-        decide(w, p, group, reconsider, d.noise)
-        adopt_instruments(w, p, group)
+        decide(w, p, group, reconsider, d.noise, threats, rival_ws)
+        adopt_instruments(w, p, group, threats, rival_ws)
     m.follow_patron(w, p)
 
     rival_align = rival_alignment(w)
@@ -131,6 +132,7 @@ class HedgeModel(mesa.Model):
         self.groups = activation_groups(self.params, self.world.n_small)
         self.observer = observer
         self.war_onsets = 0
+        self.advance: Any = None  # the compiled year, looked up at the first step
         self.running = True
         perceive(self.world.state, self.coefs)
         if observer is not None:
@@ -141,7 +143,10 @@ class HedgeModel(mesa.Model):
         w = self.world
         draws = Draws.of_year(self.events, w.n_small, w.n_great)
         scheduled_strategy(w)
-        self.war_onsets += advance(w.state, self.coefs, draws, w.step, self.groups)
+        year = (w.state, self.coefs, draws, w.step, self.groups)
+        if self.advance is None:
+            self.advance = entry_point(advance, *year)
+        self.war_onsets += self.advance(*year)
         w.step += 1
         self.running = w.step < self.horizon and bool(w.alive.any())
         if self.observer is not None:
