@@ -9,7 +9,7 @@ import numpy as np
 
 from agents.small_state import gumbel
 from model import mechanisms as m
-from model.world import rival_alignment
+from model.world import rival_alignment, rival_sum
 from tests.helpers import small_model
 
 NEAR, FAR = 0, 1
@@ -250,6 +250,20 @@ def test_chance_is_the_logistic_function():
         exact = np.array([1.0 / (1.0 + math.exp(-x)) for x in log_odds])
         assert np.allclose(hazard, exact, rtol=1e-14, atol=0.0)
         assert np.all(np.diff(hazard) >= 0.0) and hazard[0] >= 0.0 and hazard[-1] <= 1.0
+
+
+def test_rival_sum_is_the_product_with_the_rivalry_matrix():
+    """Sums over rivals loop over the rival pairs when they are few and call BLAS when many:
+    both must be ``x @ hostility`` (symmetric rivalries of random strength)."""
+    rng = np.random.default_rng(3)
+    pairs = [(a, b) for a in range(10) for b in range(a + 1, 10)]
+    for rivalries in (1, 5, 45):  # 2 and 10 non-zero entries: the loop; 90: BLAS
+        hostility = np.zeros((10, 10))
+        for k in rng.choice(len(pairs), rivalries, replace=False):
+            a, b = pairs[k]
+            hostility[a, b] = hostility[b, a] = rng.random()
+        x = rng.random((50, 10))
+        np.testing.assert_allclose(rival_sum(x, hostility), x @ hostility, rtol=1e-14, atol=1e-15)
 
 
 def test_choice_noise_is_numpys_gumbel_stream():
