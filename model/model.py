@@ -132,7 +132,7 @@ class HedgeModel(mesa.Model):
         self.groups = activation_groups(self.params, self.world.n_small)
         self.observer = observer
         self.war_onsets = 0
-        self.advance: Any = None  # the compiled year, looked up at the first step
+        self.compiled_year: Any = None  # ``advance``'s compiled entry point, found at the first step
         self.running = True
         perceive(self.world.state, self.coefs)
         if observer is not None:
@@ -144,9 +144,9 @@ class HedgeModel(mesa.Model):
         draws = Draws.of_year(self.events, w.n_small, w.n_great)
         scheduled_strategy(w)
         year = (w.state, self.coefs, draws, w.step, self.groups)
-        if self.advance is None:
-            self.advance = entry_point(advance, *year)
-        self.war_onsets += self.advance(*year)
+        if self.compiled_year is None:
+            self.compiled_year = entry_point(advance, *year)
+        self.war_onsets += self.compiled_year(*year)
         w.step += 1
         self.running = w.step < self.horizon and bool(w.alive.any())
         if self.observer is not None:

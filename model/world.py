@@ -149,10 +149,10 @@ def largest(x: np.ndarray) -> float:
 @compiled_inline
 def leading(x: np.ndarray) -> int:
     """Index of the largest entry (the first, if tied), as np.argmax."""
-    out, best = 0, x[0]
+    out = 0
     for k in range(1, x.shape[0]):
-        if x[k] > best:
-            out, best = k, x[k]
+        if x[k] > x[out]:
+            out = k
     return out
 
 
@@ -178,8 +178,8 @@ def row_max(x: np.ndarray) -> np.ndarray:
 def rival_sum(x: np.ndarray, hostility: np.ndarray) -> np.ndarray:
     """[s, g]: ``x`` [s, h] summed over the rivals h of each great power g, weighted by their
     rivalry: ``x @ hostility`` (rivalry is symmetric). Great powers settle into few rivalries,
-    about one each, and then a loop over the rival pairs costs a third of the matrix product;
-    with more, the product (BLAS) is faster."""
+    about one each, and then a loop over the rival pairs is cheaper than the matrix product (a
+    third of its cost for a single rivalry); with more, the product (BLAS) is faster."""
     rows, cols = np.nonzero(hostility)
     if rows.shape[0] > hostility.shape[0]:
         return x @ hostility
