@@ -19,6 +19,7 @@ from typing import Any
 
 import numba
 import numpy as np
+from numba._dispatcher import compute_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted([*ROOT.glob("model/*.py"), *ROOT.glob("agents/*.py"), ROOT / "scenarios" / "params.py"])
@@ -49,11 +50,19 @@ def entry_point(function: Callable, *args: Any) -> Callable:
     """``function`` compiled for the types of ``args``, to be called without numba's dispatch,
     which works out the types of every argument at every call: about 10 µs for the State's 45
     arrays and the coefficients, a sixth of a small world's year. Later calls must pass arguments
-    of the same types. (With NUMBA_DISABLE_JIT set, ``function`` itself.)"""
+    of the same types. Typing the arguments takes numba half a millisecond, a tenth of a sweep's
+    short run, so each entry point is found once per process, keyed by the fingerprint numba's
+    own dispatcher keys its types by (tens of µs). (With NUMBA_DISABLE_JIT set, ``function``.)"""
     compile_for = getattr(function, "compile", None)
     if compile_for is None:
         return function
-    return compile_for(tuple(numba.typeof(a) for a in args))
+    key = (function, compute_fingerprint(args))
+    if key not in _entry_points:
+        _entry_points[key] = compile_for(tuple(numba.typeof(a) for a in args))
+    return _entry_points[key]
+
+
+_entry_points: dict[tuple[Callable, bytes], Callable] = {}
 
 
 # numba calls the scalar exp and log of the C library; numpy's own are vectorised and several

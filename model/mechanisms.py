@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.compiled import compiled, vector_exp, vector_log
+from model.compiled import compiled, compiled_inline, vector_exp, vector_log
 from model.world import EndCause, State, Strategy, clip, largest, rival_sum, row_max, total
 from scenarios.params import Coefficients
 
@@ -28,6 +28,15 @@ def chance(log_odds: np.ndarray) -> np.ndarray:
     out = -log_odds
     vector_exp(out)
     return 1.0 / (1.0 + out)
+
+
+@compiled_inline
+def recycled(u: float, p: float) -> float:
+    """A fresh uniform from a draw ``u`` already spent on an event of probability ``p`` (it
+    happened iff u < p): where u lies on its side of p is uniform and independent of whether the
+    event happened (Devroye 1986), so one draw decides an event and what follows from it,
+    and the year needs fewer random numbers."""
+    return u / p if u < p else (u - p) / (1.0 - p)
 
 
 @compiled
@@ -280,9 +289,10 @@ def war_motive(w: State, p: Coefficients) -> np.ndarray:
 
 @compiled
 def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
-             lev: np.ndarray, u: np.ndarray, u_concede: np.ndarray) -> None:
+             lev: np.ndarray, u: np.ndarray) -> None:
     """Coercion short of war, drawn from ``coercion_hazard``: a state concedes as far as it is
-    dependent or weak, losing autonomy and welfare, and remembers who coerced it."""
+    dependent or weak (decided by the rest of the episode's draw, ``recycled``), losing autonomy
+    and welfare, and remembers who coerced it."""
     hazard = coercion_hazard(p, motive, odds, cost, lev)
     n, g = w.reach.shape
     # bound once, as numba would count a reference to them at every pair of the loop
@@ -295,7 +305,7 @@ def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, co
             if hit:
                 coerced, loss = True, loss + lev[i, j]
                 w.coercion_memory[i, j] = max(w.coercion_memory[i, j], 0.5)
-                if u_concede[i, j] < max(lev[i, j], odds[i, j]):
+                if recycled(u[i, j], hazard[i, j]) < max(lev[i, j], odds[i, j]):
                     conceded += 1
                     alignment[i, j] += 0.5 * p.concession_size * (1.0 - alignment[i, j])
         if coerced:
@@ -334,11 +344,9 @@ def coercion_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost:
 
 
 @compiled
-def war_onset(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
-              u: np.ndarray) -> np.ndarray:
+def war_onset(w: State, hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
     """War onset: a stochastic event drawn from ``war_hazard``. Returns the attacker per state
     (the one with the highest hazard among those who attack), or -1."""
-    hazard = war_hazard(p, motive, odds, cost)
     n, g = w.reach.shape
     attacker = np.full(n, -1)
     for i in range(n):
@@ -351,18 +359,21 @@ def war_onset(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, c
 
 
 @compiled
-def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray,
-              credibility: np.ndarray, u_ally: np.ndarray, u_win: np.ndarray,
-              u_end: np.ndarray) -> None:
-    """War outcome: allies come as far as their guarantee is credible now; a defeated state
-    loses territory and capability, and may cease to exist (Fazal 2007)."""
+def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray, credibility: np.ndarray,
+              hazard: np.ndarray, u: np.ndarray, u_win: np.ndarray, u_end: np.ndarray) -> None:
+    """War outcome: allies hostile to the attacker come as far as their guarantee is credible now
+    (decided by the rest of their own war draw ``u`` against ``hazard``, ``recycled``); a
+    defeated state loses territory and capability, and may cease to exist (Fazal 2007)."""
     w.at_war[:] = False
     at_war = attacker >= 0
     if not at_war.any():
         return
     a = np.where(at_war, attacker, 0)
-    joins = (u_ally < credibility) * w.hostility[a]  # allies hostile to the attacker
-    support = (joins * local_power(w.gp_cap[None, :], w.reach)).sum(axis=1)
+    support = np.zeros(a.shape[0])
+    for s in np.flatnonzero(at_war):
+        for j in range(hazard.shape[1]):
+            if recycled(u[s, j], hazard[s, j]) < credibility[s, j]:
+                support[s] += w.hostility[a[s], j] * local_power(w.gp_cap[j], w.reach[s, j])
     odds = war_odds(w, support[:, None])
     lost = np.zeros_like(at_war)
     for s in np.flatnonzero(at_war):

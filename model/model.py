@@ -34,23 +34,42 @@ def keep_freed_arrays() -> None:
 keep_freed_arrays()
 
 
+@compiled
+def midpoints(bits: np.ndarray) -> np.ndarray:
+    """Uniforms in (0, 1) from 32 random bits each: the midpoints of 2^32 equal cells."""
+    out = np.empty(bits.shape[0])
+    for k in range(bits.shape[0]):
+        out[k] = (bits[k] + 0.5) * 2.0 ** -32
+    return out
+
+
+def uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
+    """``size`` uniform draws, two from each 64-bit output of ``rng``'s bit generator: half the
+    cost of ``rng.random``'s 53-bit draws, which were the largest single cost of a year. A chance
+    is realised to within 2.3e-10, which matters only for chances below about 1e-8 a year."""
+    return midpoints(rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32))[:size]
+
+
 class Draws(NamedTuple):
     """A year's random numbers. They are drawn in full whatever the states do, so strategy arms
-    run on the same seed see the same events (common random numbers)."""
+    run on the same seed see the same events (common random numbers). A draw that decides an
+    event also decides what follows from it (``mechanisms.recycled``)."""
 
-    u: np.ndarray  # [5, s, g] abandonment, coercion, concession, war onset, allies joining
+    u: np.ndarray  # [3, s, g] abandonment, coercion (then concession), war onset (then allies joining)
     v: np.ndarray  # [5, s] turnover, review, war won, state ended, absorption
     noise: np.ndarray  # [s, 3] uniforms for the small states' choice noise (agents.small_state.gumbel)
-    gp_gumbel: np.ndarray  # [g, 3] great powers' choice noise
     gp_review: np.ndarray  # [g] great powers' review
-    order: np.ndarray  # [s] random activation order
+    gp_gumbel: np.ndarray  # [g, 3] great powers' choice noise
+    order: np.ndarray  # [s] activation order: random, or the states' own when all move at once
     tilt: np.ndarray  # [s] a new government's tilt
 
     @classmethod
-    def of_year(cls, rng: np.random.Generator, n: int, g: int) -> Draws:
-        return cls(rng.random((5, n, g)), rng.random((5, n)), rng.random((n, 3)),
-                   rng.gumbel(size=(g, 3)), rng.random(g), rng.permutation(n),
-                   rng.standard_normal(n))
+    def of_year(cls, rng: np.random.Generator, n: int, g: int, shuffle: bool) -> Draws:
+        u = uniforms(rng, 3 * n * g + 8 * n + g)
+        cuts = np.cumsum([3 * n * g, 5 * n, 3 * n])
+        return cls(u[:cuts[0]].reshape(3, n, g), u[cuts[0]:cuts[1]].reshape(5, n),
+                   u[cuts[1]:cuts[2]].reshape(n, 3), u[cuts[2]:], rng.gumbel(size=(g, 3)),
+                   rng.permutation(n) if shuffle else np.arange(n), rng.standard_normal(n))
 
 
 @compiled
@@ -87,9 +106,10 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     lev, cost = m.leverage(w, p, dep), m.restraint(w, p, dep)
     motive = m.war_motive(w, p)
     odds = m.war_odds(w, m.expected_support(w, w.credibility))
-    m.coercion(w, p, motive, odds, cost, lev, d.u[1], d.u[2])
-    attacker = m.war_onset(w, p, motive, odds, cost, d.u[3])
-    m.fight_war(w, p, step, attacker, w.credibility, d.u[4], d.v[2], d.v[3])
+    m.coercion(w, p, motive, odds, cost, lev, d.u[1])
+    hazard = m.war_hazard(p, motive, odds, cost)
+    attacker = m.war_onset(w, hazard, d.u[2])
+    m.fight_war(w, p, step, attacker, w.credibility, hazard, d.u[2], d.v[2], d.v[3])
 
     w.autonomy[:] = m.autonomy(w, p, lev)
     m.absorption(w, p, step, lev, d.v[4])
@@ -141,7 +161,8 @@ class HedgeModel(mesa.Model):
     def step(self) -> None:
         """One year: the year's draws, the states' histories, then ``advance``."""
         w = self.world
-        draws = Draws.of_year(self.events, w.n_small, w.n_great)
+        shuffle = len(self.groups) > 2  # the order matters only between groups
+        draws = Draws.of_year(self.events, w.n_small, w.n_great, shuffle)
         scheduled_strategy(w)
         year = (w.state, self.coefs, draws, w.step, self.groups)
         if self.compiled_year is None:

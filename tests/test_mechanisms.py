@@ -6,6 +6,7 @@ import inspect
 import math
 
 import numpy as np
+from scipy import stats
 
 from agents.small_state import gumbel
 from model import mechanisms as m
@@ -217,8 +218,8 @@ def test_a_lost_war_costs_territory_and_can_end_the_state():
     w, p = model.world.state, model.coefs
     p = p._replace(conquest_rate=1.0)
     w.revisionism[NEAR] = 1.0
-    m.fight_war(w, p, 0, np.array([NEAR]), np.zeros((1, 2)), np.ones((1, 2)), np.array([0.0]),
-                np.array([0.0]))
+    m.fight_war(w, p, 0, np.array([NEAR]), np.zeros((1, 2)), np.zeros((1, 2)), np.ones((1, 2)),
+                np.array([0.0]), np.array([0.0]))
     assert not w.alive[0] and w.end_cause[0] == 1 and w.territory[0] < 1.0 and w.wars[0] == 1
 
 
@@ -250,6 +251,17 @@ def test_chance_is_the_logistic_function():
         exact = np.array([1.0 / (1.0 + math.exp(-x)) for x in log_odds])
         assert np.allclose(hazard, exact, rtol=1e-14, atol=0.0)
         assert np.all(np.diff(hazard) >= 0.0) and hazard[0] >= 0.0 and hazard[-1] <= 1.0
+
+
+def test_a_recycled_draw_is_a_fresh_uniform():
+    """What is left of a draw once it decided an event is uniform whether the event happened or
+    not, so one draw can decide an event and what follows from it (concession after coercion,
+    allies joining after the war draws)."""
+    draws = np.random.default_rng(3).random(60_000)
+    for p in (0.02, 0.5, 0.97):
+        rest = np.array([m.recycled(u, p) for u in draws])
+        for side in (draws < p, draws >= p):
+            assert stats.kstest(rest[side], "uniform").pvalue > 1e-3
 
 
 def test_rival_sum_is_the_product_with_the_rivalry_matrix():

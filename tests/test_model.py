@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from experiments.runs import replicate_seeds, run_one
-from model.model import HedgeModel
+from model.model import Draws, HedgeModel, advance, uniforms
 from scenarios.loader import load_scenario
 from scenarios.params import BY_NAME
 
@@ -88,6 +89,31 @@ def test_fixed_strategy_overrides_the_schedule():
 def test_seed_given_as_text_is_accepted():
     """Mesa 3.5.1's seed box hands the model a string."""
     assert HedgeModel("vietnam", rng="42").world.n_small == HedgeModel("vietnam", rng=42).world.n_small
+
+
+def test_draws_are_uniform_and_use_both_halves_of_each_output():
+    """Two uniforms from each 64-bit output of the generator, at the midpoints of 2^32 cells."""
+    draws = uniforms(np.random.default_rng(5), 20_001)
+    raw = np.random.default_rng(5).bit_generator.random_raw(10_001)
+    halves = np.stack([raw & 0xFFFFFFFF, raw >> 32], axis=1).ravel()[:20_001]
+    np.testing.assert_array_equal(draws, (halves + 0.5) / 2**32)
+    assert draws.min() > 0.0 and draws.max() < 1.0
+    assert stats.kstest(draws, "uniform").pvalue > 1e-3
+
+
+def test_moving_all_at_once_the_order_of_movers_does_not_matter():
+    """Under synchronous activation every state moves on the same snapshot, which is why the
+    year draws no random order for it: any order of movers gives the same world."""
+    worlds = []
+    for flip in (False, True):
+        model = HedgeModel("generic", rng=4, overrides={"generic.n_small": 40, "reconsider_rate": 1.0})
+        w = model.world
+        draws = Draws.of_year(np.random.default_rng(9), w.n_small, w.n_great, shuffle=False)
+        order = draws.order[::-1].copy() if flip else draws.order
+        advance(w.state, model.coefs, draws._replace(order=order), 0, model.groups)
+        worlds.append(w.state)
+    for before, after in zip(*worlds, strict=True):
+        np.testing.assert_array_equal(before, after)
 
 
 def test_activation_order_matters_only_through_interaction():
