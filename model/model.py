@@ -65,11 +65,12 @@ class Draws(NamedTuple):
 
     @classmethod
     def of_year(cls, rng: np.random.Generator, n: int, g: int, shuffle: bool) -> Draws:
-        u = uniforms(rng, 3 * n * g + 8 * n + g)
-        cuts = np.cumsum([3 * n * g, 5 * n, 3 * n])
-        return cls(u[:cuts[0]].reshape(3, n, g), u[cuts[0]:cuts[1]].reshape(5, n),
-                   u[cuts[1]:cuts[2]].reshape(n, 3), u[cuts[2]:], rng.gumbel(size=(g, 3)),
-                   rng.permutation(n) if shuffle else np.arange(n), rng.standard_normal(n))
+        pairs, states = 3 * n * g, 8 * n
+        u = uniforms(rng, pairs + states + g)
+        return cls(u[:pairs].reshape(3, n, g), u[pairs:pairs + 5 * n].reshape(5, n),
+                   u[pairs + 5 * n:pairs + states].reshape(n, 3), u[pairs + states:],
+                   rng.gumbel(size=(g, 3)), rng.permutation(n) if shuffle else np.arange(n),
+                   rng.standard_normal(n))
 
 
 @compiled
