@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
 from experiments.runs import replicate_seeds, run_one
+from model import compiled
+from model.compiled import entry_point
+from model.mechanisms import recycled
 from model.model import Draws, HedgeModel, advance, uniforms
 from scenarios.loader import load_scenario
 from scenarios.params import BY_NAME
@@ -99,6 +103,22 @@ def test_draws_are_uniform_and_use_both_halves_of_each_output():
     np.testing.assert_array_equal(draws, (halves + 0.5) / 2**32)
     assert draws.min() > 0.0 and draws.max() < 1.0
     assert stats.kstest(draws, "uniform").pvalue > 1e-3
+
+
+def test_entry_points_are_found_once_for_each_combination_of_argument_types(monkeypatch):
+    """The compiled year is typed once per process for the types of its arguments (keyed by
+    numba's fingerprint); arguments of another type get an entry point of their own."""
+    typed = []
+    monkeypatch.setattr(compiled, "_entry_points", {})
+    monkeypatch.setattr(compiled.numba, "typeof", lambda value, typeof=numba.typeof: (
+        typed.append(value), typeof(value))[1])
+    same = entry_point(recycled, 0.25, 0.5), entry_point(recycled, 0.75, 0.5)
+    other = entry_point(recycled, np.float32(0.25), 0.5)
+    assert len(typed) == 4 and other is not same[0]
+    assert other(np.float32(0.25), 0.5) == same[0](0.25, 0.5) == 0.5
+    first, second = (HedgeModel("vietnam", rng=seed) for seed in (1, 2))
+    first.step(), second.step()
+    assert first.compiled_year is second.compiled_year
 
 
 def test_moving_all_at_once_the_order_of_movers_does_not_matter():
