@@ -39,7 +39,7 @@ class GreatPower(StateAgent):
         return dict(zip(self.world.names, self.world.gp_threat[:, self.index].tolist(), strict=True))
 
     def __repr__(self) -> str:
-        return f"GreatPower({self.name}, {self.stance.name.lower()})"
+        return f"GreatPower({self.name}, {self.stance})"
 
 
 @compiled

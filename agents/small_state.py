@@ -12,7 +12,7 @@ import numpy as np
 from agents.state import StateAgent
 from model import mechanisms as m
 from model.compiled import compiled, vector_log
-from model.world import ADAPTIVE, State, Strategy, World, clip, leading, total
+from model.world import ADAPTIVE, State, Strategy, clip, leading, total
 from scenarios.params import Coefficients, Instrument
 
 
@@ -58,7 +58,33 @@ class SmallState(StateAgent):
         return self._by_power(self.world.alliance)
 
     def __repr__(self) -> str:
-        return f"SmallState({self.name}, {self.strategy.name.lower()}, alive={self.alive})"
+        return f"SmallState({self.name}, {self.strategy}, alive={self.alive})"
+
+    # What a small state does. The model's year does all of it for every state at once in
+    # compiled code (model.model.advance); these run the same rules for this state alone, to
+    # explore one state's reasoning from Python or the page.
+
+    def assess_threats(self) -> dict[str, float]:
+        """Walt's balance of threat, read anew: the threat this state perceives from each power."""
+        w = self.world
+        w.threat[self.index] = m.threat_perception(w.state, self.model.coefs)[self.index]
+        return self.threat
+
+    def choose_strategy(self) -> Strategy:
+        """Choose a strategy by the adaptive rule, as a reconsidering adaptive state does, with
+        choice noise from the model's ``rng``."""
+        w, idx = self.world.state, np.array([self.index])
+        threats, rival_ws = threat_and_rival(w)
+        noise = self.model.rng.random((w.cap.shape[0], 3))
+        w.strategy[idx] = choose_strategy(w, self.model.coefs, idx, noise, threats, rival_ws)
+        return self.strategy
+
+    def move_instruments(self) -> None:
+        """Move alignment, alliances, bases, arming, assurance, binding and partners part of the
+        way toward the current strategy's portfolio."""
+        w = self.world.state
+        threats, rival_ws = threat_and_rival(w)
+        adopt_instruments(w, self.model.coefs, np.array([self.index]), threats, rival_ws)
 
 
 @compiled
@@ -138,14 +164,6 @@ def choose_strategy(w: State, p: Coefficients, idx: np.ndarray, noise: np.ndarra
             if score > top:
                 top, chosen[r] = score, k
     return chosen
-
-
-def scheduled_strategy(w: World) -> None:
-    """States with a history to follow take the strategy their schedule gives for this year."""
-    for i, schedule in w.schedules.items():
-        for start, strategy in schedule:
-            if w.year >= start:
-                w.strategy[i] = strategy
 
 
 @compiled

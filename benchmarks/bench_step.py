@@ -14,12 +14,13 @@ import time
 
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
+from experiments.engine import tune_allocator
 from model.model import HedgeModel
 
 
 def hedgesim_cost(n_small: int, steps: int, seed: int) -> float:
     """Seconds per small-state step of the generic world with 10 great powers."""
-    model = HedgeModel("generic", steps=steps, rng=seed, overrides={
+    model = HedgeModel("generic", steps=steps, rng=seed, collect=False, overrides={
         "generic.n_small": n_small, "generic.n_great": 10, "war_intercept": -20.0,
         "absorption_rate": 0.0})  # nobody dies, so every step costs the full world
     start = time.perf_counter()
@@ -42,6 +43,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--steps", type=int, default=100)
     args = parser.parse_args()
+    tune_allocator()  # as the engine's workers run
 
     ours, theirs = [], []
     for r in range(args.rounds):  # alternate, so both see the same load

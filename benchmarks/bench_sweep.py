@@ -1,12 +1,14 @@
-"""Sweep throughput and memory: the generic world with 30 small states over 50 steps.
+"""Engine throughput and memory: the generic world with 30 small states over 50 years.
 
-Prints model runs per second (one run = one strategy arm of one seed) with 1 and 2 workers, the
-parallel efficiency (2-worker rate / twice the 1-worker rate), the same rate for bare ``run_one``
-calls in a loop as the reference measured in this run (the runner's overhead is the gap), and the
-peak memory (ru_maxrss of a fresh child process) of sweeps of 1,000 and 10,000 runs.
-Targets (issue 3): >= 200 runs/s with 2 workers, >= 85% efficiency, flat memory.
+Prints model runs per second (one run = one strategy arm of one seed) through the engine with 1
+and 2 workers (the sweep's path: records streamed to Parquet), the parallel efficiency (2-worker
+rate / twice the 1-worker rate), and as the reference measured in the same run the rate of bare
+``Simulation(...).run()`` calls in a loop (the engine's overhead is the gap) and of the Mesa
+model stepped year by year (what the engine's batch path saves). Then the peak memory
+(ru_maxrss of a fresh child process) of sweeps of 1,000 and 10,000 runs (and 100,000 with
+--full). Targets (issue 13): >= 1,000 runs/s with 2 workers, >= 90% efficiency, flat memory.
 
-    python benchmarks/bench_sweep.py [--quick]
+    python benchmarks/bench_sweep.py [--quick | --full]
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from experiments.engine import Executor, tune_allocator  # noqa: E402
 from experiments.runner import run_sweep  # noqa: E402
-from experiments.runs import run_one  # noqa: E402
 from experiments.sweep import parse_sweep  # noqa: E402
+from model.model import HedgeModel, Simulation  # noqa: E402
 from scenarios.loader import load_scenario  # noqa: E402
 
 OVERRIDES = {"generic.n_small": 30}
@@ -39,18 +42,21 @@ def sweep(replicates: int, seed: int = 1):
                    "vary": {"generic.revisionism_mean": [0.4]}}]})
 
 
-def bare_rate(n: int) -> float:
-    scenario = load_scenario("generic")
+def bare_rate(n: int, mesa: bool = False) -> float:
+    scenario = load_scenario("generic").with_overrides(OVERRIDES).with_strategy("hedge")
+    model = HedgeModel if mesa else Simulation
     start = time.perf_counter()
     for seed in range(n):
-        run_one(scenario, seed=seed, strategy="hedge", steps=50, overrides=OVERRIDES)
+        m = model(scenario, steps=50, rng=seed, **({"collect": False} if mesa else {}))
+        m.run()
     return n / (time.perf_counter() - start)
 
 
 def sweep_rate(n: int, workers: int) -> float:
+    executor = Executor("processes" if workers > 1 else "serial", workers)
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        run_sweep(sweep(n), out, workers=workers, progress=False)
+        run_sweep(sweep(n), out, executor)
         return n / (time.perf_counter() - start)
 
 
@@ -58,9 +64,10 @@ CHILD = """
 import resource, sys, tempfile
 sys.path.insert(0, {root!r})
 from benchmarks.bench_sweep import sweep
+from experiments.engine import Executor
 from experiments.runner import run_sweep
 with tempfile.TemporaryDirectory() as out:
-    run_sweep(sweep({n}), out, workers=2, progress=False, batch=50)
+    run_sweep(sweep({n}), out, Executor("processes", 2))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 """
 
@@ -77,19 +84,26 @@ def peak_memory_mb(n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs, 1,000 for memory only")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="fewer runs, 1,000 for memory only")
+    size.add_argument("--full", action="store_true", help="memory up to 100,000 runs")
     args = parser.parse_args()
-    n, repeats = (100, 1) if args.quick else (300, 3)
+    tune_allocator()
+    n, repeats = (200, 1) if args.quick else (600, 3)
     bare = statistics.median(bare_rate(n) for _ in range(repeats))
+    mesa = statistics.median(bare_rate(n // 3, mesa=True) for _ in range(repeats))
     one = statistics.median(sweep_rate(n, 1) for _ in range(repeats))
     two = statistics.median(sweep_rate(2 * n, 2) for _ in range(repeats))
-    print(f"generic world, 30 small states, 50 steps; medians of {repeats} repeats")
-    print(f"  reference: bare run_one loop     {bare:8.1f} runs/s")
-    print(f"  sweep, 1 worker                  {one:8.1f} runs/s  ({one / bare:.0%} of bare)")
-    print(f"  sweep, 2 workers                 {two:8.1f} runs/s  (target 200)")
-    print(f"  parallel efficiency              {two / (2 * one):8.0%}  (target 85%)")
-    for runs in (1_000,) if args.quick else (1_000, 10_000):
-        print(f"  peak memory (parent), {runs:>6,} runs {peak_memory_mb(runs):8.1f} MB")
+    print(f"generic world, 30 small states, 50 years; medians of {repeats} repeats")
+    print(f"  reference: Mesa model stepped     {mesa:8.1f} runs/s")
+    print(f"  reference: bare Simulation loop   {bare:8.1f} runs/s")
+    print(f"  engine, 1 worker (sweep)          {one:8.1f} runs/s  ({one / bare:.0%} of bare)")
+    print(f"  engine, 2 workers (sweep)         {two:8.1f} runs/s  (target 1,000: "
+          f"{'met' if two >= 1000 else 'NOT met'})")
+    print(f"  parallel efficiency               {two / (2 * one):8.0%}  (target 90%)")
+    sizes = (1_000,) if args.quick else (1_000, 10_000, 100_000) if args.full else (1_000, 10_000)
+    for runs in sizes:
+        print(f"  peak memory (parent), {runs:>7,} runs {peak_memory_mb(runs):8.1f} MB")
 
 
 if __name__ == "__main__":

@@ -1,75 +1,93 @@
-"""The numbers of a sweep: per-arm statistics, paired differences, survival curves, regime maps
-and sensitivity indices, each a plain function from the results table to a table.
+"""Analysis of run records: summaries, paired differences, survival curves, hazard ratios,
+regime maps and sensitivity indices, each a plain function from the records to a table.
 
-The unit of replication is the run (one world, one seed); arms of a run share the seed, so arm
-comparisons are paired by run. Rows aggregate a run's focal states: survival and war are pooled
-over focal states (``survived * n_focal`` of ``n_focal``) with Wilson intervals, which treat the
-focal states of one world as independent; the paired differences bootstrap whole runs and carry no
-such assumption.
+Records are ``model.records.OUTCOMES``, one row per (run, arm, small state). The unit of
+replication is the run (one world, one seed): arms of a run share the seed, so arm comparisons
+are paired by run, and means are bootstrapped over runs. Shares (survival, war) pool the states
+of the runs with Wilson intervals, which treat the focal states of one world as independent; the
+paired differences and the means carry no such assumption.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from experiments import design
-from experiments.stats import bootstrap_ci, kaplan_meier, wilson
-from experiments.sweep import Study, Sweep
+from experiments.stats import bootstrap_ci, hazard_ratio, kaplan_meier, wilson
+from model.records import OUTCOMES
 
 COMPARISONS = (("hedge", "balance"), ("hedge", "bandwagon"))
 METRICS = {"survived": "survival", "autonomy_mean": "autonomy"}
+HAZARDS = (("balance", "hedge"), ("bandwagon", "hedge"))
 REGIME_BINS = 4
+SUMMARISED = [o for o in OUTCOMES if o.summary]
 
 
-def ok_rows(results: pd.DataFrame) -> pd.DataFrame:
+def ok_rows(records: pd.DataFrame) -> pd.DataFrame:
     """The rows of runs that finished (failed ones carry an error and no outcomes)."""
-    return results[results["error"].isna()]
+    return records[records["error"].isna()] if "error" in records else records
 
 
-def arm_stats(group: pd.DataFrame, seed: int) -> dict[str, float]:
-    """Survival and war probability (Wilson 95%), mean autonomy (bootstrap 95% over runs) and
-    time to war of one arm in one set of runs."""
-    n = int(group["n_focal"].sum())
-    survived = int(np.rint((group["survived"] * group["n_focal"]).sum()))
-    attacked = int(np.rint((group["attacked"] * group["n_focal"]).sum()))
-    s_lo, s_hi = wilson(survived, n)
-    w_lo, w_hi = wilson(attacked, n)
-    a_lo, a_hi = bootstrap_ci(group["autonomy_mean"].to_numpy(), seed=seed)
-    war = group.loc[group["years_to_war"] >= 0, "years_to_war"]
-    return {
-        "runs": len(group), "states": n,
-        "survival": survived / n if n else np.nan, "survival_lo": s_lo, "survival_hi": s_hi,
-        "war": attacked / n if n else np.nan, "war_lo": w_lo, "war_hi": w_hi,
-        "autonomy": float(group["autonomy_mean"].mean()), "autonomy_lo": a_lo,
-        "autonomy_hi": a_hi,
-        "years_to_war_median": float(war.median()) if len(war) else np.nan,
-        "runs_with_war": len(war),
-        "welfare": float(group["welfare_final"].mean()),
-        "coercions": float(group["coercions"].mean()),
-    }
+def summary_of(group: pd.DataFrame, seed: int) -> dict[str, Any]:
+    """Every summarised outcome of one set of records (``Outcome.summary``): shares with Wilson
+    intervals, means with bootstrap intervals over runs, medians over the records with the
+    event."""
+    row: dict[str, Any] = {"runs": group["seed"].nunique(), "states": len(group)}
+    for o in SUMMARISED:
+        values = group[o.name]
+        if o.summary == "share":
+            k, n = int(values.astype(bool).sum()), len(values)
+            lo, hi = wilson(k, n)
+            row |= {o.name: k / n if n else np.nan, f"{o.name}_lo": lo, f"{o.name}_hi": hi}
+        elif o.summary == "mean":
+            per_run = values.astype(float).groupby(group["seed"], sort=False).mean().to_numpy()
+            lo, hi = bootstrap_ci(per_run, seed=seed)
+            row |= {o.name: float(per_run.mean()) if per_run.size else np.nan,
+                    f"{o.name}_lo": lo, f"{o.name}_hi": hi}
+        else:  # median_event
+            events = values[values >= 0]
+            row |= {o.name: float(events.median()) if len(events) else np.nan,
+                    f"{o.name}_events": len(events)}
+    return row
 
 
-def by_arm(results: pd.DataFrame, keys: Sequence[str], seed: int) -> pd.DataFrame:
-    """``arm_stats`` for every arm within each group of ``keys`` (e.g. study, or study and
-    design point)."""
-    rows = [{**dict(zip([*keys, "arm"], k, strict=True)), **arm_stats(g, seed)}
-            for k, g in ok_rows(results).groupby([*keys, "arm"], sort=True)]
+def summarise(records: pd.DataFrame, keys: Sequence[str], seed: int = 0) -> pd.DataFrame:
+    """``summary_of`` for every group of ``keys`` (in order of first appearance)."""
+    ok = ok_rows(records)
+    if not keys:
+        return pd.DataFrame([summary_of(ok, seed)])
+    rows = [{**dict(zip(keys, k if isinstance(k, tuple) else (k,), strict=True)),
+             **summary_of(g, seed)} for k, g in ok.groupby(list(keys), sort=False)]
     return pd.DataFrame(rows)
 
 
-def paired(results: pd.DataFrame, keys: Sequence[str], seed: int,
+def per_run(records: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per (run, arm): each outcome's mean over the run's states (shares for the
+    booleans), with the run's ``keys`` (design point, factors)."""
+    ok = ok_rows(records)
+    columns = [o.name for o in OUTCOMES
+               if o.kind in ("bool", "int", "float") and o.name != "focal" and o.name in ok]
+    group = ok.groupby(["seed", "arm"], sort=False)
+    out = group[columns].mean()
+    if keys:
+        out = out.join(group[list(keys)].first())
+    return out.reset_index()
+
+
+def paired(records: pd.DataFrame, keys: Sequence[str], seed: int,
            comparisons: Sequence[tuple[str, str]] = COMPARISONS) -> pd.DataFrame:
     """Per group of ``keys``: the mean over runs of (arm a - arm b) in survival and autonomy,
     each with a bootstrap 95% interval over runs (paired: same run, same seed)."""
+    runs = per_run(records, keys)
     rows = []
-    ok = ok_rows(results)
-    for key, group in ok.groupby(list(keys), sort=True):
+    for key, group in runs.groupby(list(keys), sort=True):
         key = key if isinstance(key, tuple) else (key,)
         for column, metric in METRICS.items():
-            wide = group.pivot(index="run", columns="arm", values=column)
+            wide = group.pivot(index="seed", columns="arm", values=column)
             for a, b in comparisons:
                 if a not in wide or b not in wide:
                     continue
@@ -82,66 +100,105 @@ def paired(results: pd.DataFrame, keys: Sequence[str], seed: int,
     return pd.DataFrame(rows)
 
 
-def survival_curves(results: pd.DataFrame) -> pd.DataFrame:
-    """Kaplan-Meier survival of focal states per study and arm; a state that lived to the
-    horizon is censored there."""
+def durations(records: pd.DataFrame, event: str) -> tuple[np.ndarray, np.ndarray]:
+    """Times and event flags for survival analysis: ``end`` (the state's end, censored at the
+    run's end) or ``war`` (the first war on it, censored where it ended or the run did)."""
+    if event == "end":
+        return records["years_lived"].to_numpy(), ~records["survived"].to_numpy(dtype=bool)
+    attacked = records["attacked"].to_numpy(dtype=bool)
+    return (np.where(attacked, records["years_to_war"], records["years_lived"]), attacked)
+
+
+def survival_curves(records: pd.DataFrame, keys: Sequence[str],
+                    events: Sequence[str] = ("end",)) -> pd.DataFrame:
+    """Kaplan-Meier curves with 95% bands and numbers at risk, per group of ``keys`` and
+    event."""
     frames = []
-    for (study, arm), group in ok_rows(results).groupby(["study", "arm"], sort=True):
-        ends = group[["end_years", "steps"]].explode("end_years")
-        end = ends["end_years"].astype(int).to_numpy()
-        events = end >= 0
-        times = np.where(events, end, ends["steps"].astype(int).to_numpy())
-        frames.append(kaplan_meier(times, events).assign(study=study, arm=arm))
-    return pd.concat(frames, ignore_index=True)[["study", "arm", "time", "at_risk", "events",
-                                                 "survival"]]
+    for key, group in ok_rows(records).groupby(list(keys), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        for event in events:
+            times, flags = durations(group, event)
+            frames.append(kaplan_meier(times, flags).assign(
+                **dict(zip(keys, key, strict=True)), event=event))
+    frame = pd.concat(frames, ignore_index=True)
+    return frame[[*keys, "event", "time", "at_risk", "events", "survival", "lo", "hi"]]
 
 
-def regime_cells(results: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """The two regime factors as cells: their grid levels, or for a sampled design the middle of
-    ``REGIME_BINS`` equal slices of each range."""
-    x, y = study.regime or ("", "")
-    frame = ok_rows(results[results["study"] == study.name]).copy()
-    for name in (x, y):
-        factor = next(f for f in study.factors if f.name == name)
-        if study.design != "grid":
+def hazard_ratios(records: pd.DataFrame, keys: Sequence[str],
+                  pairs: Sequence[tuple[str, str]] = HAZARDS,
+                  events: Sequence[str] = ("end", "war")) -> pd.DataFrame:
+    """Cox hazard ratios of arm a to arm b (the state's end, and war), per group of ``keys``:
+    the measure the historical record gives for alignment classes."""
+    rows = []
+    ok = ok_rows(records)
+    for key, group in ok.groupby(list(keys), sort=True) if keys else [((), ok)]:
+        key = key if isinstance(key, tuple) else (key,)
+        for a, b in pairs:
+            both = group[group["arm"].isin([a, b])]
+            if both["arm"].nunique() < 2:
+                continue
+            for event in events:
+                times, flags = durations(both, event)
+                hr, lo, hi = hazard_ratio(times, flags, both["arm"].to_numpy() == a)
+                rows.append({**dict(zip(keys, key, strict=True)), "event": event,
+                             "comparison": f"{a} / {b}", "hazard_ratio": hr, "lo": lo, "hi": hi,
+                             "events": int(flags.sum())})
+    return pd.DataFrame(rows)
+
+
+def regime_cells(runs: pd.DataFrame, regime: tuple[str, str], factors: dict[str, Any],
+                 sampled: bool) -> pd.DataFrame:
+    """The two regime factors as cells: their grid levels, or for a sampled design the label of
+    ``REGIME_BINS`` equal slices of each range ("low–high")."""
+    frame = runs.copy()
+    for name in regime:
+        factor = factors[name]
+        if sampled:
             edges = np.linspace(factor.low, factor.high, REGIME_BINS + 1)
-            mids = (edges[:-1] + edges[1:]) / 2
+            labels = np.array([f"{a:g}–{b:g}" for a, b in zip(edges[:-1].round(4),
+                                                                edges[1:].round(4), strict=True)])
             index = np.clip(np.searchsorted(edges, frame[name], side="right") - 1, 0,
                             REGIME_BINS - 1)
-            frame[name] = mids[index].round(6)
+            frame[name] = pd.Categorical(labels[index], categories=labels, ordered=True)
     return frame
 
 
-def regime_map(results: pd.DataFrame, study: Study, seed: int) -> pd.DataFrame:
+def regime_map(records: pd.DataFrame, study: Any, seed: int) -> pd.DataFrame:
     """Per regime cell and metric: the arm with the highest mean, its lead over the runner-up,
-    and whether that lead is clear (the paired bootstrap 95% interval excludes zero)."""
-    x, y = study.regime or ("", "")
-    frame = regime_cells(results, study)
+    and whether that lead is clear (the paired bootstrap 95% interval excludes zero). Arms tied
+    exactly are a tie (``best`` names them all)."""
+    x, y = study.regime
+    runs = per_run(records[records["study"] == study.name], [x, y])
+    frame = regime_cells(runs, (x, y), {f.name: f for f in study.factors},
+                         study.design != "grid")
     rows = []
-    for (xv, yv), cell in frame.groupby([x, y], sort=True):
+    for (xv, yv), cell in frame.groupby([x, y], sort=True, observed=True):
         for column, metric in METRICS.items():
-            wide = cell.pivot(index="run", columns="arm", values=column)
+            wide = cell.pivot(index="seed", columns="arm", values=column)
             means = wide.mean().sort_values(ascending=False, kind="stable")
-            best, second = means.index[0], means.index[1]
-            lo, hi = bootstrap_ci((wide[best] - wide[second]).dropna().to_numpy(), seed=seed)
-            rows.append({x: xv, y: yv, "metric": metric, "best": best,
-                         "value": float(means.iloc[0]), "runner_up": second,
-                         "lead": float(means.iloc[0] - means.iloc[1]), "lead_lo": lo,
-                         "lead_hi": hi, "clear": bool(lo > 0), "runs": len(wide),
+            top = means[means == means.iloc[0]]
+            second = means.index[1] if len(top) == 1 else top.index[1]
+            lo, hi = bootstrap_ci((wide[means.index[0]] - wide[second]).dropna().to_numpy(),
+                                  seed=seed)
+            lead = float(means.iloc[0] - means[second])
+            rows.append({x: xv, y: yv, "metric": metric, "best": "=".join(sorted(top.index)),
+                         "value": float(means.iloc[0]), "runner_up": second, "lead": lead,
+                         "lead_lo": lo, "lead_hi": hi, "clear": bool(lo > 0 and len(top) == 1),
+                         "runs": len(wide),
                          **{f"mean_{arm}": float(v) for arm, v in means.items()}})
     return pd.DataFrame(rows)
 
 
-def sensitivity(results: pd.DataFrame, study: Study, seed: int) -> pd.DataFrame:
+def sensitivity(records: pd.DataFrame, study: Any, seed: int) -> pd.DataFrame:
     """Sobol or Morris indices (SALib) of hedging's advantage at each design point: the mean
     paired difference hedge - balance and hedge - bandwagon in survival and autonomy."""
-    ok = ok_rows(results[results["study"] == study.name])
+    runs = per_run(records[records["study"] == study.name], ["point"])
     prob = study.problem()
     n_points = len(study.points(seed))
     rows = []
     for column, metric in METRICS.items():
-        wide = ok.pivot(index="run", columns="arm", values=column)
-        point = ok.groupby("run")["point"].first()
+        wide = runs.pivot(index="seed", columns="arm", values=column)
+        point = runs.groupby("seed")["point"].first()
         for a, b in COMPARISONS:
             if a not in wide or b not in wide:
                 continue
@@ -156,25 +213,31 @@ def sensitivity(results: pd.DataFrame, study: Study, seed: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
-def analyse(results: pd.DataFrame, sweep: Sweep) -> dict[str, pd.DataFrame]:
-    """Every table of the report, by file stem."""
+def analyse(records: pd.DataFrame, sweep: Any) -> dict[str, pd.DataFrame]:
+    """Every table of a sweep's report, by file stem."""
     seed = sweep.seed
     factor_columns = list(sweep.factor_kinds)
-    cells = by_arm(results, ["study", "point"], seed)
-    params = results.groupby(["study", "point"], sort=True)[factor_columns].first()
-    tables = {
-        "by_arm": by_arm(results, ["study"], seed),
-        "by_cell": cells.merge(params.reset_index(), on=["study", "point"]),
-        "paired": paired(results, ["study"], seed),
-        "paired_by_cell": paired(results, ["study", "point"], seed),
-        "survival_curves": survival_curves(results),
-    }
-    for study in sweep.studies:
-        if study.regime:
-            tables[f"regime_{study.name}"] = regime_map(results, study, seed)
-        if study.design in ("sobol", "morris"):
-            tables[f"sensitivity_{study.name}"] = sensitivity(results, study, seed)
-    failed = results[results["error"].notna()]
-    tables["failures"] = failed[["run", "study", "point", "replicate", "seed", "arm",
-                                 *factor_columns, "error"]]
+    ok = ok_rows(records)
+    tables: dict[str, pd.DataFrame] = {}
+    if len(ok):
+        cells = summarise(ok, ["study", "point", "arm"], seed)
+        params = ok.groupby(["study", "point"], sort=False)[factor_columns].first()
+        tables |= {
+            "by_arm": summarise(ok, ["study", "arm"], seed),
+            "by_cell": cells.merge(params.reset_index(), on=["study", "point"]),
+            "paired": paired(ok, ["study"], seed),
+            "paired_by_cell": paired(ok, ["study", "point"], seed),
+            "survival_curves": survival_curves(ok, ["study", "arm"]),
+            "hazard_ratios": hazard_ratios(ok, ["study"]),
+        }
+        for study in sweep.studies:
+            if not (ok["study"] == study.name).any():
+                continue
+            if study.regime and ok.loc[ok["study"] == study.name, "arm"].nunique() > 1:
+                tables[f"regime_{study.name}"] = regime_map(ok, study, seed)
+            if study.design in ("sobol", "morris"):
+                tables[f"sensitivity_{study.name}"] = sensitivity(ok, study, seed)
+    failed = records[records["error"].notna()] if "error" in records else records.iloc[:0]
+    tables["failures"] = failed.drop_duplicates(["run", "arm"])[
+        ["run", "study", "point", "replicate", "seed", "arm", *factor_columns, "error"]]
     return tables

@@ -39,7 +39,8 @@ import numpy as np
 import pandas as pd
 
 from experiments import design
-from experiments.runs import replicate_seeds
+from experiments.engine import replicate_seeds
+from model.records import OUTCOME_NAMES
 from scenarios.loader import Scenario, ScenarioError, load_scenario
 from scenarios.schema import POLICIES, STRATEGIES
 
@@ -47,6 +48,10 @@ SWEEP_FIELDS = {"name", "description", "arms", "seed", "replicates"}
 STUDY_FIELDS = {"name", "scenario", "design", "samples", "replicates", "steps", "regime",
                 "fixed", "vary"}
 RANGE_FIELDS = {"low", "high", "levels"}
+# Columns of a sweep's records that a factor may not be named after: the run's keys, the
+# engine's, and the outcome record's (model/records.py).
+RESERVED = {"run", "study", "point", "replicate", "seed", "arm", "item", "setting", "error",
+            *OUTCOME_NAMES}
 
 
 @dataclass(frozen=True)
@@ -277,6 +282,10 @@ def _study(path: str, index: int, data: dict[str, Any], replicates: int, base: P
     if not isinstance(vary, dict) or not vary:
         raise ScenarioError(f"{path}: {entry}: field 'vary' must be a non-empty table")
     with_fixed = scenario.with_overrides(fixed) if fixed else scenario
+    for n in vary:
+        if n in RESERVED:
+            raise ScenarioError(f"{path}: {entry}: vary {n!r}: a factor may not take the name of "
+                                f"a column of the results ({', '.join(sorted(RESERVED))})")
     factors = tuple(_factor(path, f"{entry}: vary {n!r}", with_fixed, kind, n, v)
                     for n, v in vary.items())
     if kind != "grid" and len(factors) < 2:

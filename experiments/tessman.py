@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from experiments.engine import Executor, Setting, run_settings
+from scenarios.loader import load_scenario
+
 # Filter one: the behaviour must improve the state's lot against the leader by a margin that is
 # more than drift. A tenth of the starting dependency is about what Belarus's 30-30-30 target asks
 # of its exports to Russia in a decade (42% → 30% is more than a quarter; seed 002), and a tenth
@@ -142,22 +145,19 @@ def verdict_rows(series: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def tessman_runs(scenario: str, strategies: Sequence[str], seeds: Sequence[int], *,
-                 jobs: int = 1, progress: bool = False) -> pd.DataFrame:
+def tessman_runs(scenario: str, strategies: Sequence[str], seeds: Sequence[int],
+                 executor: Executor | None = None) -> pd.DataFrame:
     """Simulate ``scenario`` under each strategy arm ("historical": its own) on the same seeds
     and classify every focal state in every run."""
-    from experiments.counterfactual import Setting, evaluate
-    from scenarios.loader import load_scenario
-
     spec = load_scenario(scenario)
     hostile = {(g["name"], k) for g in spec.great_powers for k, h in g["hostility"].items()
                if h > 0}
     hostile |= {(b, a) for a, b in hostile}  # hostility is mutual (model/world.py)
     rivals = {g: tuple(sorted(b for a, b in hostile if a == g)) for g, _ in hostile}
-    series = evaluate([Setting.of(scenario, s) for s in strategies], seeds, jobs=jobs,
-                      progress=progress, series=True)
+    series = run_settings([Setting.of(scenario, s) for s in strategies], seeds, executor,
+                          series=True)
     return pd.concat([verdict_rows(df, rivals).assign(scenario=spec.name,
-                                                      strategy=setting.strategy)
+                                                      strategy=setting.arm)
                       for setting, df in series.items()], ignore_index=True)
 
 

@@ -1,8 +1,9 @@
-"""What the sweep's local worker server loads before it forks workers: the runner, and the
-compiled model from its cache, so that every worker starts warm instead of loading it at its
-first task (model/compiled.py)."""
+"""What the engine's local worker server loads before it forks workers: the engine, the
+allocator setting (``engine.tune_allocator``) and the compiled model from its cache, so that
+every worker starts warm instead of loading it at its first task (model/compiled.py)."""
 
-from experiments import runner  # noqa: F401  (imported for the workers it forks)
+from experiments import engine
 from model.compiled import warm_up
 
+engine.tune_allocator()
 warm_up()

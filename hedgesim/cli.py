@@ -5,21 +5,44 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 
-from scenarios.loader import ScenarioError
+from experiments.engine import Executor
+from scenarios.loader import InputError
 
-COMMANDS: list[str] = [
-    "hedgesim.commands",
-    "experiments.sweep_cli",
-    "experiments.counterfactual_cli",
-    "hedgesim.viz",
-]
+COMMANDS: list[str] = ["hedgesim.commands", "hedgesim.sweeps", "hedgesim.cases", "hedgesim.viz"]
 
 
-class UsageError(ValueError):
-    """Bad input found after parsing: printed as one line, exit status 2."""
+class UsageError(InputError):
+    """Bad arguments found after parsing: printed as one line, exit status 2."""
+
+
+def add_executor_options(parser: argparse.ArgumentParser) -> None:
+    """The engine's executor, the same options for every command that runs the model."""
+    parser.add_argument("--workers", "--jobs", dest="workers", type=int, default=None, metavar="N",
+                        help="worker processes (default: all cores; 1 runs in this process); "
+                             "results do not depend on it")
+    parser.add_argument("--executor", choices=("local", "dask"), default=None,
+                        help="local processes (default) or Dask distributed")
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help="a running Dask scheduler, e.g. tcp://host:8786 (implies dask; "
+                             "default: an in-process LocalCluster)")
+
+
+def executor_from(args: argparse.Namespace, progress: bool = True) -> Executor:
+    """The executor the options ask for, checked before any work starts."""
+    workers = args.workers if args.workers is not None else os.cpu_count() or 1
+    if workers < 1:
+        raise UsageError(f"--workers {workers}: must be at least 1")
+    if args.executor == "dask" or args.scheduler:
+        if args.scheduler and not re.fullmatch(r"(tcp|tls|inproc|ucx)://[^\s/]+(:\d+)?/?",
+                                               args.scheduler):
+            raise UsageError(f"--scheduler {args.scheduler}: expected an address such as "
+                             f"tcp://host:8786")
+        return Executor("dask", workers, args.scheduler, progress=progress)
+    return Executor("processes" if workers > 1 else "serial", workers, progress=progress)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,12 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args) or 0
-    except (ScenarioError, UsageError) as err:
-        print(f"hedgesim: error: {err}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # e.g. piped into `head`
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except (InputError, ConnectionError) as err:  # a Dask scheduler that cannot be reached
+        print(f"hedgesim: error: {err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("hedgesim: interrupted", file=sys.stderr)
         return 130

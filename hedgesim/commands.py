@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -13,8 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.runs import run_replicates, summarise
-from hedgesim.cli import UsageError
+from experiments.analysis import summarise
+from experiments.engine import Setting, paired, replicate_seeds, run
+from experiments.report import format_summary, summary_json
+from hedgesim.cli import UsageError, add_executor_options, executor_from
 from scenarios.loader import Scenario, builtin_names, load_scenario
 from scenarios.params import PARAMS
 from scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, POLICIES, SMALL_STATE_FIELDS
@@ -34,6 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      metavar="NAME=VALUE", help="override a parameter (see `hedgesim params`)")
     run.add_argument("--out", type=Path, help="write outcomes and per-step series as Parquet here")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    add_executor_options(run)
     run.set_defaults(handler=cmd_run)
 
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
@@ -44,9 +46,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     params.add_argument("--json", action="store_true")
     params.set_defaults(handler=cmd_params)
 
-    demo = sub.add_parser("demo", help="every built-in case under every strategy (about a minute)")
-    demo.add_argument("--replicates", type=int, default=300)
-    demo.add_argument("--seed", type=int, default=0)
+    demo = sub.add_parser("demo", help="every built-in case under every strategy",
+                          description="The three calibrated cases, each under its historical "
+                                      "strategy and each fixed one, on paired seeds.")
+    demo.add_argument("--replicates", type=int, default=300,
+                      help="paired replicates per arm (default 300)")
+    demo.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    add_executor_options(demo)
     demo.set_defaults(handler=cmd_demo)
 
 
@@ -83,70 +89,36 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     _check_counts(args)
-    scenario = load_scenario(args.scenario).with_overrides(parse_overrides(args.overrides))
+    overrides = parse_overrides(args.overrides)
+    scenario = load_scenario(args.scenario).with_overrides(overrides)
     scenario = scenario.with_strategy(args.strategy)
     if args.out is not None and args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out {args.out}: exists and is not a directory")
-    result = run_replicates(scenario, replicates=args.replicates, seed=args.seed, steps=args.steps,
-                            series=args.out is not None, progress=True)
-    summary = summarise(result.outcomes, seed=args.seed)
+    setting = Setting.of(args.scenario, args.strategy or "historical", overrides, args.steps)
+    records = run(paired([setting], replicate_seeds(args.seed, args.replicates)),
+                  executor_from(args), series=args.out is not None)
+    summary = summarise(records.outcomes, ["state"], seed=args.seed)
     report = {
-        "scenario": scenario.name, "strategy": args.strategy or "scenario",
+        "scenario": scenario.name, "strategy": args.strategy or "historical",
         "replicates": args.replicates, "seed": args.seed,
         "steps": args.steps or scenario.steps, "overrides": scenario.overrides,
-        "focal": {row["state"]: _focal_json(row) for row in summary.to_dict("records")},
-        "model": {"war_onsets_mean": float(result.outcomes.groupby("replicate")["wars_total"]
+        "focal": summary_json(summary, "state"),
+        "model": {"war_onsets_mean": float(records.outcomes.groupby("replicate")["wars_total"]
                                            .first().mean())},
     }
     if args.out is not None:
-        _write_parquet(args.out, {"outcomes": result.outcomes, "series": result.series,
-                                  "model_series": result.model_series})
+        _write_parquet(args.out, {"outcomes": records.outcomes, "series": records.series,
+                                  "model_series": records.model_series})
     if args.json:
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
         print(f"{scenario.name}: {scenario.description}")
         print(f"strategy: {report['strategy']}, {args.replicates} replicates, "
               f"{report['steps']} years from {scenario.start_year}, seed {args.seed}\n")
-        print(format_summary(summary))
+        print(format_summary(summary, "state"))
         if args.out is not None:
             print(f"\nwrote {args.out}/outcomes.parquet, series.parquet, model_series.parquet")
     return 0
-
-
-def _focal_json(row: dict[str, Any]) -> dict[str, Any]:
-    def num(x: float) -> float | None:
-        return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
-
-    return {
-        "replicates": int(row["replicates"]),
-        "survival_rate": num(row["survival_rate"]), "survival_ci": [num(v) for v in
-                                                                     row["survival_ci"]],
-        "war_probability": num(row["war_probability"]), "war_ci": [num(v) for v in row["war_ci"]],
-        "autonomy_mean": num(row["autonomy_mean"]),
-        "autonomy_ci": [num(v) for v in row["autonomy_ci"]],
-        "median_years_to_war": num(row["median_years_to_war"]),
-        "coercions_mean": num(row["coercions_mean"]), "welfare_mean": num(row["welfare_mean"]),
-    }
-
-
-def format_summary(summary: pd.DataFrame) -> str:
-    """A readable table: estimates with their 95% intervals."""
-    def ci(estimate: float, bounds: tuple[float, float]) -> str:
-        return f"{estimate:.2f} [{bounds[0]:.2f}, {bounds[1]:.2f}]"
-
-    table = pd.DataFrame({
-        "state": summary["state"],
-        "survival": [ci(e, b) for e, b in zip(summary["survival_rate"], summary["survival_ci"],
-                                              strict=True)],
-        "war": [ci(e, b) for e, b in zip(summary["war_probability"], summary["war_ci"],
-                                         strict=True)],
-        "autonomy": [ci(e, b) for e, b in zip(summary["autonomy_mean"], summary["autonomy_ci"],
-                                              strict=True)],
-        "years to war": summary["median_years_to_war"].map(
-            lambda v: "-" if math.isnan(v) else f"{v:.0f}"),
-        "coercions": summary["coercions_mean"].map("{:.1f}".format),
-    })
-    return table.to_string(index=False)
 
 
 def _write_parquet(out: Path, tables: dict[str, pd.DataFrame | None]) -> None:
@@ -211,19 +183,20 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: each built-in case under its own strategy and each fixed one."""
+    """The main job: each built-in case under its own strategy and each fixed one, all arms of
+    all cases through the engine in one go."""
     _check_counts(args)
     print(f"hedgesim demo: {args.replicates} replicates per arm, seed {args.seed}; "
           f"95% intervals in brackets\n")
-    for name in DEMO_SCENARIOS:
+    arms = ("historical", "balance", "bandwagon", "hedge")
+    settings = [Setting.of(name, arm) for name in DEMO_SCENARIOS for arm in arms]
+    records = run(paired(settings, replicate_seeds(args.seed, args.replicates)), executor_from(args))
+    summary = summarise(records.outcomes, ["setting"], seed=args.seed)
+    summary["arm"] = [settings[k].arm for k in summary["setting"]]
+    for i, name in enumerate(DEMO_SCENARIOS):
         scenario = load_scenario(name)
         print(f"== {name}: {scenario.description}")
-        rows = []
-        for strategy in ("historical", "balance", "bandwagon", "hedge"):
-            result = run_replicates(scenario.with_strategy(strategy), replicates=args.replicates,
-                                    seed=args.seed, progress=True)
-            rows.append(summarise(result.outcomes, seed=args.seed).assign(state=strategy))
-        print(format_summary(pd.concat(rows, ignore_index=True)).replace("state", "arm  ", 1))
+        print(format_summary(summary.iloc[i * len(arms):(i + 1) * len(arms)], "arm"))
         print()
     print("Same seeds in every arm (common random numbers). Try: hedgesim run ukraine "
           "--strategy hedge --replicates 1000")

@@ -22,7 +22,9 @@ import numpy as np
 from numba._dispatcher import compute_fingerprint
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sorted([*ROOT.glob("model/*.py"), *ROOT.glob("agents/*.py"), ROOT / "scenarios" / "params.py"])
+# The files whose code is compiled (and the parameters' coefficients they read).
+SOURCES = sorted([*(f for f in (*ROOT.glob("model/*.py"), *ROOT.glob("agents/*.py"))
+                    if "@compiled" in f.read_text(encoding="utf-8")), ROOT / "scenarios" / "params.py"])
 
 
 def cache_dir() -> Path:

@@ -387,7 +387,9 @@ def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray, credib
     w.coercion_memory[:] = np.where(w.at_war, 1.0, w.coercion_memory)
     w.wars[:] += at_war
     w.first_war_step[:] = np.where(at_war & (w.first_war_step < 0), step, w.first_war_step)
-    _end(w, step, lost & (u_end < p.conquest_rate * w.revisionism[a]), EndCause.CONQUERED.value)
+    # Conquered: a defeated state the attacker annexes, or one left with no territory at all.
+    conquered = lost & ((u_end < p.conquest_rate * w.revisionism[a]) | (w.territory <= 0.0))
+    _end(w, step, conquered, EndCause.CONQUERED.value)
 
 
 @compiled

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -10,28 +9,13 @@ import mesa
 import numpy as np
 
 from agents.great_power import GreatPower, choose_stance
-from agents.small_state import SmallState, adopt_instruments, decide, scheduled_strategy, threat_and_rival
+from agents.small_state import SmallState, adopt_instruments, decide, gumbel, threat_and_rival
 from model import mechanisms as m
 from model.compiled import compiled, entry_point
+from model.records import model_row, year_table, yearly_collector
 from model.world import State, World, build_world, rival_alignment
 from scenarios.loader import Scenario, load_scenario
 from scenarios.params import Coefficients, Params
-
-
-def keep_freed_arrays() -> None:
-    """A year allocates arrays of [states, powers]. glibc gives freed blocks above 128 kB back to
-    the system and the next year faults them in again page by page, which made a world of 10,000
-    states cost nearly twice as much per state as one of 1,000; keep such blocks (up to 32 MB) in
-    the heap instead. Elsewhere than glibc nothing changes."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return
-    libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
-    libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: freed heap kept before it is given back
-
-
-keep_freed_arrays()
 
 
 @compiled
@@ -50,10 +34,18 @@ def uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
     return midpoints(rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32))[:size]
 
 
+def year_size(n: int, g: int) -> int:
+    """How many uniforms a year of ``n`` small states and ``g`` great powers draws: an even
+    number, so that drawing T years at once gives the same numbers as drawing them one by one."""
+    size = 3 * n * g + 11 * n + 4 * g
+    return size + size % 2
+
+
 class Draws(NamedTuple):
-    """A year's random numbers. They are drawn in full whatever the states do, so strategy arms
-    run on the same seed see the same events (common random numbers). A draw that decides an
-    event also decides what follows from it (``mechanisms.recycled``)."""
+    """A year's random numbers, all cut from one row of uniforms (``year_draws``). They are drawn
+    in full whatever the states do, so strategy arms run on the same seed see the same events
+    (common random numbers). A draw that decides an event also decides what follows from it
+    (``mechanisms.recycled``)."""
 
     u: np.ndarray  # [3, s, g] abandonment, coercion (then concession), war onset (then allies joining)
     v: np.ndarray  # [5, s] turnover, review, war won, state ended, absorption
@@ -61,16 +53,22 @@ class Draws(NamedTuple):
     gp_review: np.ndarray  # [g] great powers' review
     gp_gumbel: np.ndarray  # [g, 3] great powers' choice noise
     order: np.ndarray  # [s] activation order: random, or the states' own when all move at once
-    tilt: np.ndarray  # [s] a new government's tilt
+    tilt: np.ndarray  # [s] a new government's tilt, standard normal
 
-    @classmethod
-    def of_year(cls, rng: np.random.Generator, n: int, g: int, shuffle: bool) -> Draws:
-        pairs, states = 3 * n * g, 8 * n
-        u = uniforms(rng, pairs + states + g)
-        return cls(u[:pairs].reshape(3, n, g), u[pairs:pairs + 5 * n].reshape(5, n),
-                   u[pairs + 5 * n:pairs + states].reshape(n, 3), u[pairs + states:],
-                   rng.gumbel(size=(g, 3)), rng.permutation(n) if shuffle else np.arange(n),
-                   rng.standard_normal(n))
+
+@compiled
+def year_draws(u: np.ndarray, n: int, g: int, shuffle: bool) -> Draws:
+    """The year's ``Draws`` from its row of uniforms: the order is the ranking of n uniforms (a
+    uniformly random permutation), the tilt standard normal by Box and Muller (1958), the great
+    powers' choice noise Gumbel (``gumbel``)."""
+    pairs = 3 * n * g
+    k = pairs + 8 * n
+    a, b = u[k + 4 * g:k + 4 * g + n], u[k + 4 * g + n:k + 4 * g + 2 * n]
+    order = np.argsort(u[k + 4 * g + 2 * n:k + 4 * g + 3 * n]) if shuffle else np.arange(n)
+    return Draws(u[:pairs].copy().reshape(3, n, g), u[pairs:pairs + 5 * n].copy().reshape(5, n),
+                 u[pairs + 5 * n:k].copy().reshape(n, 3), u[k:k + g].copy(),
+                 gumbel(u[k + g:k + 4 * g].copy().reshape(g, 3)), order,
+                 np.sqrt(-2.0 * np.log(a)) * np.cos(2.0 * np.pi * b))
 
 
 @compiled
@@ -121,68 +119,161 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     return int((attacker >= 0).sum())
 
 
-class HedgeModel(mesa.Model):
-    """Small states choosing to balance, bandwagon or hedge between rival great powers.
+@compiled
+def follow_schedule(w: State, schedule: np.ndarray, year: int) -> None:
+    """States with a history to follow take the strategy their schedule gives for ``year``
+    (``schedule`` rows: state, first year, strategy; in order of first year within a state)."""
+    for r in range(schedule.shape[0]):
+        if year >= schedule[r, 1]:
+            w.strategy[schedule[r, 0]] = schedule[r, 2]
 
-    One step is one year. All randomness comes from ``rng`` (an integer seed): the world of a
-    generic scenario is drawn from one child stream, the yearly events from another, and every
-    year draws the same random numbers whatever the states do, so strategy arms run on the same
-    seed are paired (common random numbers).
+
+@compiled
+def run_years(w: State, p: Coefficients, draws: np.ndarray, first: int, start_year: int,
+              groups: np.ndarray, shuffle: bool, schedule: np.ndarray) -> tuple[int, int]:
+    """Years ``first``, ``first + 1``, ... one per row of ``draws``, until the rows run out or no
+    small state is left: the whole horizon in one compiled call (the engine's batch path) or
+    one year (a Mesa step). Returns the war onsets and the years run."""
+    n, g = w.reach.shape
+    onsets, years = 0, 0
+    for t in range(draws.shape[0]):
+        follow_schedule(w, schedule, start_year + first + t)
+        onsets += advance(w, p, year_draws(draws[t], n, g, shuffle), first + t, groups)
+        years += 1
+        if not w.alive.any():
+            break
+    return onsets, years
+
+
+class Simulation:
+    """The model without Mesa's objects: a world, its coefficients and its random stream. The
+    engine runs it for whole horizons at once; ``HedgeModel`` steps it a year at a time for the
+    page and the Python API. Both call ``run_years``, so a seed gives the same outcomes either way.
+
+    All randomness comes from ``rng`` (an int, a ``SeedSequence`` or a ``Generator``, as Mesa
+    takes it): the world of a generic scenario is drawn from one child stream, the yearly events
+    from another, and every year draws the same random numbers whatever the states do, so
+    strategy arms run on the same seed are paired (common random numbers).
     """
 
     def __init__(self, scenario: Scenario | str = "generic", *, strategy: str | None = None,
                  overrides: Mapping[str, Any] | None = None, steps: int | None = None,
-                 rng: int | str | None = 0, observer: Any = None) -> None:
-        super().__init__(rng=int(rng) if rng is not None and str(rng).strip() else None)
+                 rng: np.random.Generator | np.random.SeedSequence | int | None = 0) -> None:
         if isinstance(scenario, str):
             scenario = load_scenario(scenario)
         if overrides:
             scenario = scenario.with_overrides(dict(overrides))
-        world_rng, self.events = self.rng.spawn(2)
+        world_rng, self.events = np.random.default_rng(rng).spawn(2)
         self.spec = scenario.with_strategy(strategy).concretise(world_rng)
         self.params = self.spec.params
         self.horizon = steps if steps is not None else self.spec.steps
         self.world: World = build_world(self.spec)
+        self.coefs = self.params.coefficients()
+        self.groups = activation_groups(self.params, self.world.n_small)
+        self.shuffle = len(self.groups) > 2  # the order matters only between groups
+        self.schedule = np.array([(i, start, strategy) for i, entries in self.world.schedules.items()
+                                  for start, strategy in entries], dtype=np.int64).reshape(-1, 3)
+        self.war_onsets = 0
+        self.compiled_years: Any = None  # ``run_years``' compiled entry point, found at first use
+        perceive(self.world.state, self.coefs)
+
+    @property
+    def running(self) -> bool:
+        return self.world.step < self.horizon and bool(self.world.alive.any())
+
+    def advance(self, years: int) -> None:
+        """Run up to ``years`` more years (fewer at the horizon or once no state is left)."""
+        w = self.world
+        years = min(years, self.horizon - w.step)
+        if years <= 0 or not w.alive.any():
+            return
+        size = year_size(w.n_small, w.n_great)
+        draws = uniforms(self.events, years * size).reshape(years, size)
+        call = (w.state, self.coefs, draws, w.step, w.start_year, self.groups, self.shuffle,
+                self.schedule)
+        if self.compiled_years is None:
+            self.compiled_years = entry_point(run_years, *call)
+        onsets, done = self.compiled_years(*call)
+        self.war_onsets += onsets
+        w.step += done
+
+    def run(self) -> Simulation:
+        """Run to the horizon (or until no small state is left), in one compiled call."""
+        self.advance(self.horizon)
+        return self
+
+    @property
+    def polarity(self) -> float:
+        return float(m.polarity(self.world.state))
+
+
+class HedgeModel(mesa.Model):
+    """Small states choosing to balance, bandwagon or hedge between rival great powers.
+
+    One step is one year of a ``Simulation``; the agents are views on its world's arrays, and
+    ``datacollector`` (Mesa's DataCollector) keeps the yearly series of ``model.records``, so
+    ``mesa.batch_run(HedgeModel, parameters=...)`` works as for any Mesa model. ``rng`` is an
+    int, a ``SeedSequence`` or a ``Generator``, as Mesa takes it.
+    """
+
+    def __init__(self, scenario: Scenario | str = "generic", *, strategy: str | None = None,
+                 overrides: Mapping[str, Any] | None = None, steps: int | None = None,
+                 rng: np.random.Generator | np.random.SeedSequence | int | None = 0,
+                 collect: bool = True) -> None:
+        super().__init__(rng=rng)
+        self.sim = Simulation(scenario, strategy=strategy, overrides=overrides, steps=steps,
+                              rng=self.rng)
         for g in range(self.world.n_great):
             GreatPower(self, g)
         for s in range(self.world.n_small):
             SmallState(self, s)
         self.great_powers = self.agents_by_type[GreatPower]
         self.small_states = self.agents_by_type[SmallState]
-        self.coefs = self.params.coefficients()
-        self.groups = activation_groups(self.params, self.world.n_small)
-        self.observer = observer
-        self.war_onsets = 0
-        self.compiled_year: Any = None  # ``advance``'s compiled entry point, found at the first step
+        self._year: tuple[int, dict, dict] | None = None
+        self.datacollector = yearly_collector(self) if collect else None
         self.running = True
-        perceive(self.world.state, self.coefs)
-        if observer is not None:
-            observer.observe(self)
+        self.collect()
+
+    world = property(lambda self: self.sim.world)
+    coefs = property(lambda self: self.sim.coefs)
+    params = property(lambda self: self.sim.params)
+    spec = property(lambda self: self.sim.spec)
+    horizon = property(lambda self: self.sim.horizon)
+    groups = property(lambda self: self.sim.groups)
+    war_onsets = property(lambda self: self.sim.war_onsets)
+    polarity = property(lambda self: self.sim.polarity)
 
     def step(self) -> None:
-        """One year: the year's draws, the states' histories, then ``advance``."""
-        w = self.world
-        shuffle = len(self.groups) > 2  # the order matters only between groups
-        draws = Draws.of_year(self.events, w.n_small, w.n_great, shuffle)
-        scheduled_strategy(w)
-        year = (w.state, self.coefs, draws, w.step, self.groups)
-        if self.compiled_year is None:
-            self.compiled_year = entry_point(advance, *year)
-        self.war_onsets += self.compiled_year(*year)
-        w.step += 1
-        self.running = w.step < self.horizon and bool(w.alive.any())
-        if self.observer is not None:
-            self.observer.observe(self)
+        """One year: great powers shift and choose stances, small states assess their threats,
+        choose a strategy and move their instruments, then guarantees, coercion and war
+        (``advance``); then the year is collected."""
+        self.sim.advance(1)
+        self.running = self.sim.running
+        self.collect()
+
+    def collect(self) -> None:
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+
+    def _this_year(self) -> tuple[int, dict, dict]:
+        if self._year is None or self._year[0] != self.world.step:
+            self._year = (self.world.step, model_row(self.world, self.polarity),
+                          year_table(self.world, self.coefs, self.polarity))
+        return self._year
+
+    def year_row(self) -> dict[str, float]:
+        """This year's world aggregates (``model.records.model_row``), computed once a year."""
+        return self._this_year()[1]
+
+    def year_table(self) -> dict[str, np.ndarray]:
+        """This year's per-state columns (``model.records.year_table``), computed once a year."""
+        return self._this_year()[2]
 
     def run(self) -> HedgeModel:
         """Run to the horizon (or until no small state is left)."""
         while self.running:
             self.step()
         return self
-
-    @property
-    def polarity(self) -> float:
-        return float(m.polarity(self.world.state))
 
 
 def activation_groups(params: Params, n: int) -> np.ndarray:

@@ -1,66 +1,157 @@
-"""What a run leaves behind: per-step series (optional) and per-state outcomes.
+"""What a run leaves behind, declared once: the outcome record of each small state, and the
+yearly series.
 
 Kept apart from the model (as Agents.jl keeps data collection apart): the model exposes its
-state, a ``Recorder`` observes it, and ``outcomes`` reads the final state.
+state; ``OUTCOMES`` says what is read from it at the end of a run, ``SERIES`` what is read each
+year. The engine's tables, the Parquet schema of a sweep, the summary statistics and the command
+line's tables are all derived from these two declarations, so a new outcome is one line here
+(and its test).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from model import mechanisms as m
-from model.world import EndCause, Strategy
+from model.world import EndCause, Strategy, World
 
 if TYPE_CHECKING:
-    from model.model import HedgeModel
+    from model.model import HedgeModel, Simulation
 
-STRATEGY_NAMES = [s.name.lower() for s in Strategy]
+STRATEGY_NAMES = [str(s) for s in Strategy]
 END_CAUSES = [c.name.lower() for c in EndCause]
+KINDS = ("bool", "int", "float", "str")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One column of the per-(run, arm, state) record.
+
+    ``summary`` says how a set of records summarises it: ``share`` (a proportion, with a Wilson
+    interval), ``mean`` (with a bootstrap interval over runs) or ``median_event`` (the median over
+    the records where it is not -1); ``label`` is its heading in the command line's tables
+    (empty: not shown there)."""
+
+    name: str
+    kind: str
+    meaning: str
+    value: Callable[[World, Simulation], np.ndarray]
+    summary: str = ""
+    label: str = ""
+
+
+def _years_lived(w: World, sim: Simulation) -> np.ndarray:
+    return np.where(w.end_step >= 0, w.end_step + 1, max(w.step, 1))
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome("state", "str", "the small state's name", lambda w, s: np.asarray(w.names)),
+    Outcome("focal", "bool", "whether the scenario reports on it", lambda w, s: w.focal),
+    Outcome("survived", "bool", "neither conquered nor absorbed by the end of the run",
+            lambda w, s: w.alive, "share", "survival"),
+    Outcome("attacked", "bool", "attacked at least once",
+            lambda w, s: w.wars > 0, "share", "war"),
+    Outcome("autonomy_mean", "float", "autonomy averaged over the years run (0 once gone)",
+            lambda w, s: w.autonomy_sum / max(w.step, 1), "mean", "autonomy"),
+    Outcome("years_to_war", "int", "years to the first war on it, -1 if none",
+            lambda w, s: np.where(w.first_war_step >= 0, w.first_war_step + 1, -1),
+            "median_event", "years to war"),
+    Outcome("coercions", "int", "years with a coercion episode",
+            lambda w, s: w.coercions, "mean", "coercions"),
+    Outcome("welfare_final", "float", "welfare at the end (1 at the start)",
+            lambda w, s: w.welfare, "mean"),
+    Outcome("years_lived", "int", "years it existed in the run (the run's length if it survived)",
+            _years_lived),
+    Outcome("end_year", "int", "calendar year in which it ended, -1 if it survived",
+            lambda w, s: np.where(w.end_step >= 0, w.start_year + w.end_step, -1)),
+    Outcome("end_cause", "str", "how it ended: none, conquered or absorbed",
+            lambda w, s: np.asarray(END_CAUSES)[w.end_cause]),
+    Outcome("wars", "int", "wars fought", lambda w, s: w.wars),
+    Outcome("territory_lost", "float", "share of its initial territory lost",
+            lambda w, s: 1.0 - w.territory, "mean"),
+    Outcome("autonomy_final", "float", "autonomy at the end", lambda w, s: w.autonomy),
+    Outcome("strategy_final", "str", "its strategy at the end",
+            lambda w, s: np.asarray(STRATEGY_NAMES)[w.strategy]),
+    Outcome("steps", "int", "years the run lasted", lambda w, s: np.full(w.n_small, w.step)),
+    Outcome("wars_total", "int", "war onsets in the whole world during the run",
+            lambda w, s: np.full(w.n_small, s.war_onsets)),
+    Outcome("polarity_final", "float", "the great powers' polarity at the end",
+            lambda w, s: np.full(w.n_small, s.polarity)),
+)
+OUTCOME_NAMES = [o.name for o in OUTCOMES]
+
+
+def outcome_columns(sim: Simulation, everyone: bool = False) -> dict[str, np.ndarray]:
+    """The record of each small state (focal ones unless ``everyone``) as column arrays."""
+    w = sim.world
+    keep = slice(None) if everyone else np.flatnonzero(w.focal)
+    return {o.name: np.asarray(o.value(w, sim))[keep] for o in OUTCOMES}
+
+
+def outcomes(model: HedgeModel | Simulation, everyone: bool = False) -> pd.DataFrame:
+    """The records of a finished model (a ``HedgeModel`` or a ``Simulation``) as a table."""
+    return pd.DataFrame(outcome_columns(getattr(model, "sim", model), everyone))
+
+
+# --- the yearly series -----------------------------------------------------------------------
+
+def year_table(world: World, coefs: Any, polarity: float) -> dict[str, Any]:
+    """Everything ``SERIES`` reads in a year, each [s] (per great power: one column each)."""
+    w, p = world, coefs
+    dep = m.dependency_on(w.state, p)
+    lev = m.leverage(w.state, p, dep)
+    columns: dict[str, Any] = {
+        "step": np.full(w.n_small, w.step), "year": np.full(w.n_small, w.year),
+        "state": np.asarray(w.names), "alive": w.alive.copy(),
+        "strategy": np.asarray(STRATEGY_NAMES)[w.strategy],
+        "autonomy": w.autonomy.copy(), "welfare": w.welfare.copy(), "capability": w.cap.copy(),
+        "territory": w.territory.copy(), "arming": w.arming.copy(),
+        "concessions": w.concessions.copy(), "at_war": w.at_war.any(axis=1),
+        "coerced": w.coerced.any(axis=1),
+    }
+    for g, gp in enumerate(w.gp_names):
+        columns |= {
+            f"threat_{gp}": w.threat[:, g].copy(), f"gp_threat_{gp}": w.gp_threat[:, g].copy(),
+            f"alignment_{gp}": w.alignment[:, g].copy(), f"alliance_{gp}": w.alliance[:, g].copy(),
+            f"bases_{gp}": w.bases[:, g].copy(), f"credibility_{gp}": w.credibility[:, g].copy(),
+            f"leverage_{gp}": lev[:, g], f"dependency_{gp}": dep[:, g],
+            f"energy_{gp}": w.dependency[:, 1, g].copy(), f"credit_{gp}": w.dependency[:, 2, g].copy(),
+            f"trade_{gp}": w.dependency[:, 0, g].copy(),
+            f"gp_capability_{gp}": np.full(w.n_small, w.gp_cap[g]),
+        }
+    return columns
+
+
+def model_row(world: World, polarity: float) -> dict[str, float]:
+    """The world's yearly aggregates: living states, wars, coercions, polarity, strategy shares."""
+    w = world
+    counts = np.bincount(w.strategy[w.alive], minlength=3) / max(int(w.alive.sum()), 1)
+    return {"step": w.step, "year": w.year, "alive": int(w.alive.sum()),
+            "wars": int(w.at_war.any(axis=1).sum()), "coercions": int(w.coerced.any(axis=1).sum()),
+            "polarity": polarity,
+            **{f"share_{name}": float(c) for name, c in zip(STRATEGY_NAMES, counts, strict=True)}}
 
 
 class Recorder:
-    """Observes a model each year and keeps one row per (year, small state), focal ones only
-    unless ``everyone``; columns per great power are suffixed with its name."""
+    """Observes a ``Simulation`` each year and keeps one row per (year, small state), focal ones
+    only unless ``everyone``: the engine's way of keeping series, in whole arrays."""
 
     def __init__(self, everyone: bool = False) -> None:
         self.everyone = everyone
         self.frames: list[pd.DataFrame] = []
         self.model_rows: list[dict[str, float]] = []
 
-    def observe(self, model: HedgeModel) -> None:
-        w, p = model.world, model.coefs
+    def observe(self, sim: Simulation) -> None:
+        w = sim.world
         keep = slice(None) if self.everyone else np.flatnonzero(w.focal)
-        names = np.asarray(w.names)[keep]
-        dep = m.dependency_on(w.state, p)
-        lev = m.leverage(w.state, p, dep)
-        columns: dict[str, object] = {
-            "step": w.step, "year": w.year, "state": names, "alive": w.alive[keep],
-            "strategy": np.asarray(STRATEGY_NAMES)[w.strategy[keep]],
-            "autonomy": w.autonomy[keep], "welfare": w.welfare[keep], "capability": w.cap[keep],
-            "territory": w.territory[keep], "arming": w.arming[keep],
-            "concessions": w.concessions[keep], "at_war": w.at_war[keep].any(axis=1),
-            "coerced": w.coerced[keep].any(axis=1),
-        }
-        for g, gp in enumerate(w.gp_names):
-            columns |= {
-                f"threat_{gp}": w.threat[keep, g], f"gp_threat_{gp}": w.gp_threat[keep, g],
-                f"alignment_{gp}": w.alignment[keep, g], f"alliance_{gp}": w.alliance[keep, g],
-                f"bases_{gp}": w.bases[keep, g], f"credibility_{gp}": w.credibility[keep, g],
-                f"leverage_{gp}": lev[keep, g], f"dependency_{gp}": dep[keep, g],
-                f"energy_{gp}": w.dependency[keep, 1, g], f"credit_{gp}": w.dependency[keep, 2, g],
-                f"trade_{gp}": w.dependency[keep, 0, g], f"gp_capability_{gp}": w.gp_cap[g],
-            }
-        self.frames.append(pd.DataFrame(columns))
-        counts = np.bincount(w.strategy[w.alive], minlength=3) / max(int(w.alive.sum()), 1)
-        self.model_rows.append({
-            "step": w.step, "year": w.year, "alive": int(w.alive.sum()),
-            "wars": int(w.at_war.any(axis=1).sum()), "coercions": int(w.coerced.any(axis=1).sum()),
-            "polarity": model.polarity,
-            **{f"share_{name}": float(c) for name, c in zip(STRATEGY_NAMES, counts, strict=True)},
-        })
+        table = year_table(w, sim.coefs, sim.polarity)
+        self.frames.append(pd.DataFrame({k: v[keep] for k, v in table.items()}))
+        self.model_rows.append(model_row(w, sim.polarity))
 
     def series(self) -> pd.DataFrame:
         return pd.concat(self.frames, ignore_index=True)
@@ -69,27 +160,18 @@ class Recorder:
         return pd.DataFrame(self.model_rows)
 
 
-def outcomes(model: HedgeModel, everyone: bool = False) -> pd.DataFrame:
-    """One row per small state (focal ones unless ``everyone``): survival and how it ended, war,
-    coercion, losses, autonomy and welfare over the horizon."""
-    w = model.world
-    keep = slice(None) if everyone else np.flatnonzero(w.focal)
-    steps = max(w.step, 1)
-    first_war = w.first_war_step[keep]
-    return pd.DataFrame({
-        "state": np.asarray(w.names)[keep],
-        "focal": w.focal[keep],
-        "survived": w.alive[keep],
-        "end_year": np.where(w.end_step[keep] >= 0, w.start_year + w.end_step[keep], -1),
-        "end_cause": np.asarray(END_CAUSES)[w.end_cause[keep]],
-        "attacked": w.wars[keep] > 0,
-        "years_to_war": np.where(first_war >= 0, first_war + 1, -1),
-        "wars": w.wars[keep],
-        "coercions": w.coercions[keep],
-        "territory_lost": 1.0 - w.territory[keep],
-        "autonomy_mean": w.autonomy_sum[keep] / steps,
-        "autonomy_final": w.autonomy[keep],
-        "welfare_final": w.welfare[keep],
-        "strategy_final": np.asarray(STRATEGY_NAMES)[w.strategy[keep]],
-        "steps": steps,
-    })
+def yearly_collector(model: HedgeModel):
+    """Mesa's DataCollector for a ``HedgeModel``: ``model_row`` as model reporters and
+    ``year_table``'s columns as the small states' reporters. The year's table is computed once
+    per year (``HedgeModel.year_table`` and ``year_row``) and each agent reads its own row of it."""
+    from mesa import DataCollector
+
+    from agents.small_state import SmallState
+
+    row, table = model.year_row(), model.year_table()
+    model_reporters = {k: (lambda mdl, k=k: mdl.year_row()[k]) for k in row if k != "step"}
+    agent_reporters = {k: (lambda a, k=k: a.model.year_table()[k][a.index]) for k in table
+                       if k not in ("step", "state")}
+    agent_reporters["state"] = "name"
+    return DataCollector(model_reporters=model_reporters,
+                         agenttype_reporters={SmallState: agent_reporters})

@@ -25,6 +25,9 @@ class Strategy(IntEnum):
     BANDWAGON = 1
     HEDGE = 2
 
+    def __str__(self) -> str:
+        return self.name.lower()
+
 
 ADAPTIVE = -1  # policy code of a state that chooses its strategy each year
 

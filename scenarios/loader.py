@@ -31,8 +31,13 @@ HEADER = {"name": str, "description": str, "start_year": int, "steps": int}
 HEADER_RANGE = {"start_year": (1800, 2200), "steps": (1, 1000)}
 
 
-class ScenarioError(ValueError):
-    """A scenario or override that cannot be used; its message is the one line users see."""
+class InputError(ValueError):
+    """Input that cannot be used (a file, an entry, a field, an argument, an output path); its
+    message is the one line users see, naming where the problem is."""
+
+
+class ScenarioError(InputError):
+    """A scenario, sweep or override that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,12 @@ class Scenario:
     generic: dict[str, Any] | None = None
     path: str = ""
     overrides: dict[str, Any] = field(default_factory=dict)
+
+    def uncertain_ranges(self) -> dict[str, tuple[float, float]]:
+        """Every judgement the scenario marks uncertain, by override name (``Russia.revisionism``),
+        with its plausible range."""
+        return {f"{e['name']}.{key}": bounds for e in (*self.great_powers, *self.small_states)
+                for key, bounds in e.get("uncertain", {}).items()}
 
     @property
     def focal_names(self) -> list[str]:
@@ -268,6 +279,8 @@ def _entity(path: str, section: str, data: dict[str, Any], fields: tuple[Field, 
         if key == "schedule" and section == "small_state":
             entity["schedule"] = _schedule(path, entry, value)
             continue
+        if key == "uncertain":
+            continue  # checked below, against the values it brackets
         spec = _field(path, entry, fields, key)
         if spec.per:
             keys = gp_names if spec.per == "great_power" else [*gp_names, *partners]
@@ -285,7 +298,33 @@ def _entity(path: str, section: str, data: dict[str, Any], fields: tuple[Field, 
     for spec in fields:
         if spec.name not in entity:
             entity[spec.name] = {} if spec.per else spec.default
+    entity["uncertain"] = _uncertain(path, entry, data.get("uncertain", {}), fields, entity)
     return entity
+
+
+def _uncertain(path: str, entry: str, value: Any, fields: tuple[Field, ...],
+               entity: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """``uncertain = { revisionism = [0.5, 0.95], "credit.West" = [0.1, 0.5] }``: the plausible
+    range of a judgement, which the sensitivity checks move it across. Each range lies inside the
+    field's declared range and brackets the value given."""
+    out = {}
+    for key, bounds in _table(path, f"{entry}: field 'uncertain'", value).items():
+        name, _, sub = key.partition(".")
+        spec = _field(path, f"{entry}: field 'uncertain'", fields, name)
+        where = f"{entry}: field 'uncertain.{key}'"
+        if (spec.per is None) == bool(sub) or isinstance(spec.default, str | bool):
+            raise ScenarioError(f"{path}: {where}: must name a numeric field"
+                                + (" and one of its keys (e.g. credit.West)" if spec.per else ""))
+        if (not isinstance(bounds, list) or len(bounds) != 2
+                or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)):
+            raise ScenarioError(f"{path}: {where}: must be [low, high], not {bounds!r}")
+        low, high = (_check_number(path, where, key, b, spec.low, spec.high, False) for b in bounds)
+        current = entity[name].get(sub, 0.0) if sub else entity[name]
+        if not low <= current <= high:
+            raise ScenarioError(f"{path}: {where}: [{low:g}, {high:g}] must bracket the value "
+                                f"{current:g}")
+        out[key] = (float(low), float(high))
+    return out
 
 
 def _schedule(path: str, entry: str, value: Any) -> list[dict[str, Any]]:

@@ -14,8 +14,17 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from hypothesis import settings
 
 from hedgesim.viz import APP, OFFLINE_ENV, server_command
+
+# Property tests: a fixed, derandomised search under CI (the same examples every run, so the
+# suite cannot pass or fail by chance); a fresh random search locally, where finding new
+# counterexamples is the point. HYPOTHESIS_PROFILE=ci reproduces CI's examples locally.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") == "true" else "dev"))
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -23,12 +23,10 @@ def test_run_json_has_focal_rates_with_intervals(capsys):
     assert code == 0
     report = json.loads(out)
     focal = report["focal"]["Vietnam"]
-    for key in ("survival_rate", "war_probability", "autonomy_mean"):
-        assert 0.0 <= focal[key] <= 1.0
-    for key, ci in (("survival_rate", "survival_ci"), ("war_probability", "war_ci"),
-                    ("autonomy_mean", "autonomy_ci")):
-        low, high = focal[ci]
-        assert low <= focal[key] <= high
+    for key in ("survived", "attacked", "autonomy_mean"):  # model.records.OUTCOMES
+        low, high = focal[f"{key}_ci"]
+        assert 0.0 <= low <= focal[key] <= high <= 1.0
+    assert focal["replicates"] == 20 and focal["years_to_war_events"] >= 0
 
 
 def test_same_command_same_output_byte_for_byte(capsys):

@@ -13,24 +13,22 @@ from experiments.counterfactual import (
     CASES,
     FACTORS,
     Roles,
-    Setting,
-    evaluate,
     factor_overrides,
     main_settings,
     paired_difference,
     roles,
     run_counterfactual,
-    write,
 )
-from experiments.runs import replicate_seeds
+from experiments.engine import Executor, Setting, replicate_seeds, run_settings
+from experiments.report import write_counterfactual
 from hedgesim.cli import main
 from scenarios.loader import load_scenario
 from scenarios.schema import CHANNELS
 
 N = 8
-SUMMARY_COLUMNS = ["scenario", "strategy", "replicates", "war_probability", "war_ci_low",
-                   "war_ci_high", "survival_rate", "autonomy_mean", "autonomy_ci_low",
-                   "autonomy_ci_high", "median_years_to_war"]
+SUMMARY_COLUMNS = ["scenario", "strategy", "replicates", "attacked", "attacked_lo",
+                   "attacked_hi", "survived", "autonomy_mean", "autonomy_mean_lo",
+                   "autonomy_mean_hi", "years_to_war"]
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +37,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     dirs = []
     for name in ("first", "second"):
         out = tmp_path_factory.mktemp(name)
-        write(run_counterfactual(N, seed=11), out)
+        write_counterfactual(run_counterfactual(N, seed=11), out)
         dirs.append(out)
     return dirs[0], dirs[1]
 
@@ -47,6 +45,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_files_written(outputs: tuple[Path, Path]) -> None:
     out = outputs[0]
     for name in ("summary.csv", "decomposition.csv", "shapley.csv", "report.md",
+                 "hazard_ratios.csv",
                  *(f"{f}.{ext}" for f in ("war_probability", "survival", "autonomy")
                    for ext in ("png", "svg"))):
         assert (out / name).stat().st_size > 0, name
@@ -58,10 +57,10 @@ def test_summary_columns_and_intervals(outputs: tuple[Path, Path]) -> None:
     assert sorted(zip(s["scenario"], s["strategy"], strict=True)) == sorted(
         (c, a) for c in CASES for a in ARMS)
     assert (s["replicates"] == N).all()
-    assert (s["war_ci_low"] <= s["war_probability"]).all()
-    assert (s["war_probability"] <= s["war_ci_high"]).all()
-    assert (s["autonomy_ci_low"] <= s["autonomy_mean"] + 1e-12).all()
-    assert (s["autonomy_mean"] <= s["autonomy_ci_high"] + 1e-12).all()
+    assert (s["attacked_lo"] <= s["attacked"]).all()
+    assert (s["attacked"] <= s["attacked_hi"]).all()
+    assert (s["autonomy_mean_lo"] <= s["autonomy_mean"] + 1e-12).all()
+    assert (s["autonomy_mean"] <= s["autonomy_mean_hi"] + 1e-12).all()
 
 
 def test_decomposition_and_shapley_add_up(outputs: tuple[Path, Path]) -> None:
@@ -93,7 +92,7 @@ def test_same_seed_same_bytes(outputs: tuple[Path, Path]) -> None:
 
 def test_arms_run_on_identical_paired_seeds() -> None:
     seeds = replicate_seeds(3, 4)
-    results = evaluate(main_settings(), seeds)
+    results = run_settings(main_settings(), seeds)
     for frame in results.values():
         assert frame["seed"].tolist() == seeds
         assert frame["replicate"].tolist() == list(range(4))
@@ -106,7 +105,8 @@ def test_arms_run_on_identical_paired_seeds() -> None:
 def test_processes_do_not_change_results() -> None:
     settings = [Setting.of("ukraine", "historical"), Setting.of("vietnam", "balance")]
     seeds = replicate_seeds(5, 6)
-    one, two = evaluate(settings, seeds, jobs=1), evaluate(settings, seeds, jobs=2)
+    one = run_settings(settings, seeds)
+    two = run_settings(settings, seeds, Executor("processes", 2))
     for s in settings:
         pd.testing.assert_frame_equal(one[s], two[s])
 
@@ -148,7 +148,7 @@ def test_swaps_give_the_donors_structure(base: str, factor: str) -> None:
 @pytest.mark.parametrize("argv", [
     ["counterfactual", "--replicates", "0"],
     ["counterfactual", "--seed", "-3"],
-    ["counterfactual", "--jobs", "0"],
+    ["counterfactual", "--workers", "0"],
 ])
 def test_cli_bad_input_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
                                        ) -> None:

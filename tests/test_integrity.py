@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.runs import run_replicates
+from experiments.engine import run_replicates
 from experiments.stats import bootstrap_ci
 
 REPLICATES = 300

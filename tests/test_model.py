@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numba
 import numpy as np
+import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from experiments.runs import replicate_seeds, run_one
+from experiments.engine import Setting, replicate_seeds, run_replicates, simulate
 from model import compiled
+from model import model as model_source
 from model.compiled import entry_point
 from model.mechanisms import recycled
-from model.model import Draws, HedgeModel, advance, uniforms
+from model.model import HedgeModel, Simulation, advance, uniforms, year_draws, year_size
+from model.records import outcomes
+from model.world import Strategy
 from scenarios.loader import load_scenario
 from scenarios.params import BY_NAME
 
@@ -50,15 +59,47 @@ def test_invariants_hold_in_random_worlds(seed, n_small, n_great, n_partners, co
             assert np.isfinite(values).all() and (values >= -1e-12).all() and (
                 values <= 1 + 1e-12).all(), name
         assert np.isfinite(w.cap).all() and np.isfinite(w.welfare).all()
-        assert ((w.territory > 0) & (w.territory <= 1)).all()
+        assert ((w.territory >= 0) & (w.territory <= 1)).all() and (w.territory[w.alive] > 0).all()
 
 
 def test_same_seed_same_run_and_different_seeds_differ():
-    a = run_one("ukraine", seed=11, series=True)
-    b = run_one("ukraine", seed=11, series=True)
+    a = run_replicates("ukraine", replicates=3, seed=11, series=True)
+    b = run_replicates("ukraine", replicates=3, seed=11, series=True)
     assert a.outcomes.equals(b.outcomes) and a.series.equals(b.series)
-    runs = [run_one("generic", seed=s).outcomes for s in range(4)]
+    runs = [pd.DataFrame(simulate(Setting("generic"), s)[0]) for s in range(4)]
     assert any(not runs[0].equals(r) for r in runs[1:])
+
+
+@pytest.mark.parametrize(("scenario", "overrides"), [
+    ("ukraine", {}), ("vietnam", {}), ("belarus", {"war_intercept": -1.0}),
+    ("generic", {"generic.n_small": 25, "activation": "random", "activation_groups": 3}),
+    ("generic", {"generic.n_small": 12, "war_territory_loss": 1.0, "war_intercept": 0.0})])
+def test_the_batch_path_equals_the_mesa_model_exactly(scenario, overrides):
+    """The engine runs a whole horizon in one compiled call; the Mesa model steps it a year at a
+    time through Mesa's event loop. Every record and every state array are the same."""
+    for seed in (1, 2, 3):
+        mesa_model = HedgeModel(scenario, overrides=overrides, rng=seed)
+        while mesa_model.running:
+            mesa_model.step()
+        batch = Simulation(scenario, overrides=overrides, rng=seed).run()
+        pd.testing.assert_frame_equal(outcomes(mesa_model), outcomes(batch))
+        for a, b in zip(mesa_model.world.state, batch.world.state, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_a_state_that_loses_all_its_territory_has_ended():
+    """war_territory_loss = 1 is inside its range: a state defeated in a war then holds no
+    territory, and a state with no territory has ended (it is not counted as surviving)."""
+    found = 0
+    for seed in range(40):
+        sim = Simulation("generic", rng=seed, overrides={
+            "generic.n_small": 10, "war_territory_loss": 1.0, "war_intercept": 1.0}).run()
+        w = sim.world
+        assert (w.territory[w.alive] > 0).all()
+        gone = w.territory <= 0
+        found += int(gone.sum())
+        assert not w.alive[gone].any() and (w.end_cause[gone] == 1).all()
+    assert found > 0, "the test must see a state lose all its territory"
 
 
 def test_replicate_seeds_are_stable_and_prefix_consistent():
@@ -90,9 +131,43 @@ def test_fixed_strategy_overrides_the_schedule():
     assert (model.world.strategy == 2).all()
 
 
-def test_seed_given_as_text_is_accepted():
-    """Mesa 3.5.1's seed box hands the model a string."""
-    assert HedgeModel("vietnam", rng="42").world.n_small == HedgeModel("vietnam", rng=42).world.n_small
+def test_rng_is_taken_as_mesa_takes_it():
+    """An int, a SeedSequence or a Generator; an int and its SeedSequence give the same run."""
+    as_int = Simulation("generic", rng=42).run()
+    as_sequence = Simulation("generic", rng=np.random.SeedSequence(42)).run()
+    assert outcomes(as_int).equals(outcomes(as_sequence))
+    generator = HedgeModel("generic", rng=np.random.default_rng(42), steps=3).run()
+    assert generator.world.step == 3
+    with pytest.raises(TypeError):
+        HedgeModel("generic", rng="42")  # the page parses its text box, not the model
+
+
+def test_str_of_a_strategy_is_its_name():
+    model = HedgeModel("vietnam", rng=0)
+    assert str(next(iter(model.small_states)).strategy) == "hedge"
+    assert [str(s) for s in Strategy] == ["balance", "bandwagon", "hedge"]
+
+
+def test_importing_the_model_changes_nothing_process_wide():
+    """No allocator tuning or other side effect at import: the engine applies its one setting
+    (experiments.engine.tune_allocator) in the processes that run the model."""
+    code = ("import ctypes, sys; import model.model, model.records, agents; "
+            "print('experiments.engine' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False"
+    assert "mallopt" not in (Path(model_source.__file__)).read_text(encoding="utf-8")
+
+
+def test_the_agents_do_what_a_state_does():
+    """A SmallState's methods run the compiled rules for that state alone."""
+    model = HedgeModel("ukraine", rng=0, strategy="adaptive")
+    ukraine = next(iter(model.small_states))
+    before = model.world.alignment[0].copy()
+    assert set(ukraine.assess_threats()) == {"Russia", "West"}
+    assert ukraine.choose_strategy() in tuple(Strategy)
+    ukraine.move_instruments()
+    assert not np.array_equal(before, model.world.alignment[0])
 
 
 def test_draws_are_uniform_and_use_both_halves_of_each_output():
@@ -118,7 +193,7 @@ def test_entry_points_are_found_once_for_each_combination_of_argument_types(monk
     assert other(np.float32(0.25), 0.5) == same[0](0.25, 0.5) == 0.5
     first, second = (HedgeModel("vietnam", rng=seed) for seed in (1, 2))
     first.step(), second.step()
-    assert first.compiled_year is second.compiled_year
+    assert first.sim.compiled_years is second.sim.compiled_years
 
 
 def test_moving_all_at_once_the_order_of_movers_does_not_matter():
@@ -128,7 +203,8 @@ def test_moving_all_at_once_the_order_of_movers_does_not_matter():
     for flip in (False, True):
         model = HedgeModel("generic", rng=4, overrides={"generic.n_small": 40, "reconsider_rate": 1.0})
         w = model.world
-        draws = Draws.of_year(np.random.default_rng(9), w.n_small, w.n_great, shuffle=False)
+        u = uniforms(np.random.default_rng(9), year_size(w.n_small, w.n_great))
+        draws = year_draws(u, w.n_small, w.n_great, False)
         order = draws.order[::-1].copy() if flip else draws.order
         advance(w.state, model.coefs, draws._replace(order=order), 0, model.groups)
         worlds.append(w.state)
@@ -136,10 +212,16 @@ def test_moving_all_at_once_the_order_of_movers_does_not_matter():
         np.testing.assert_array_equal(before, after)
 
 
-def test_activation_order_matters_only_through_interaction():
-    sync = run_one("generic", seed=3, overrides={"activation": "synchronous"}).outcomes
-    rand = run_one("generic", seed=3, overrides={"activation": "random"}).outcomes
-    assert sync.shape == rand.shape  # both run; they may differ since states see earlier movers
+def test_the_years_draws_are_the_same_drawn_one_by_one_or_all_at_once():
+    n, g = 7, 3
+    size = year_size(n, g)
+    at_once = uniforms(np.random.default_rng(4), 5 * size).reshape(5, size)
+    rng = np.random.default_rng(4)
+    np.testing.assert_array_equal(at_once, np.stack([uniforms(rng, size) for _ in range(5)]))
+    d = year_draws(at_once[0], n, g, True)
+    assert sorted(d.order) == list(range(n)) and d.gp_gumbel.shape == (g, 3)
+    tilts = np.concatenate([year_draws(uniforms(rng, size), n, g, False).tilt for _ in range(400)])
+    assert stats.kstest(tilts, "norm").pvalue > 1e-3
 
 
 def test_agents_are_views_on_the_world():

@@ -15,14 +15,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import analysis, design, runner
-from experiments.runs import replicate_seeds
+from agents.small_state import SmallState
+from experiments import analysis, design, engine, runner
+from experiments.engine import Executor, replicate_seeds
 from experiments.sweep import Factor, Study, load_sweep, parse_sweep
-from experiments.sweep_cli import sweep_command
-from hedgesim.cli import UsageError
-from model.model import HedgeModel
+from hedgesim.sweeps import sweep_command
+from model.model import HedgeModel, Simulation
 from model.records import outcomes
-from scenarios.loader import ScenarioError
+from scenarios.loader import InputError, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,12 +141,11 @@ def frame(out: Path) -> pd.DataFrame:
 
 def test_results_do_not_depend_on_workers_or_executor(tmp_path):
     sweep = parse_sweep(tiny())
-    runner.run_sweep(sweep, tmp_path / "w1", workers=1, progress=False)
-    runner.run_sweep(sweep, tmp_path / "w2", workers=2, progress=False, batch=2)
-    runner.run_sweep(sweep, tmp_path / "dask", executor="dask", workers=2, progress=False,
-                     dask_processes=False, batch=3)
+    runner.run_sweep(sweep, tmp_path / "w1", Executor("serial"))
+    runner.run_sweep(sweep, tmp_path / "w2", Executor("processes", 2), batch=2)
+    runner.run_sweep(sweep, tmp_path / "dask", Executor("dask", 2, dask_processes=False), batch=3)
     one = frame(tmp_path / "w1")
-    assert len(one) == 12 * 3 and one["error"].isna().all()
+    assert len(one) == 12 * 3 * 4 and one["error"].isna().all()  # runs × arms × focal states
     pd.testing.assert_frame_equal(one, frame(tmp_path / "w2"))
     pd.testing.assert_frame_equal(one, frame(tmp_path / "dask"))
     # common random numbers: every arm of a run has the run's seed
@@ -155,14 +154,31 @@ def test_results_do_not_depend_on_workers_or_executor(tmp_path):
     assert len(pd.read_parquet(tmp_path / "w1" / "runs")) == len(one)
 
 
+def test_the_union_of_shards_is_the_unsharded_sweep_row_for_row(tmp_path):
+    sweep = parse_sweep(tiny())
+    whole = tmp_path / "whole"
+    runner.run_sweep(sweep, whole)
+    for i in range(3):  # shards in their own directories ...
+        done = runner.run_sweep(sweep, tmp_path / f"shard{i}", shard=(i, 3))
+        assert done.total == 4
+    shards = [tmp_path / f"shard{i}" for i in range(3)]
+    pd.testing.assert_frame_equal(runner.load_results(*shards), frame(whole))
+    for i in (1, 0):  # ... or sharing one
+        runner.run_sweep(sweep, tmp_path / "shared", shard=(i, 2))
+    pd.testing.assert_frame_equal(frame(tmp_path / "shared"), frame(whole))
+    assert runner.load_manifest(*shards)["digest"] == sweep.digest()
+    with pytest.raises(InputError, match="I/N"):
+        runner.parse_shard("3/3")
+
+
 def test_rerun_skips_completed_runs_and_a_different_sweep_is_refused(tmp_path):
     sweep = parse_sweep(tiny())
-    runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
-    again = runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
+    runner.run_sweep(sweep, tmp_path)
+    again = runner.run_sweep(sweep, tmp_path)
     assert again.skipped == again.total == 12
-    assert len(frame(tmp_path)) == 36
-    with pytest.raises(UsageError, match="different sweep"):
-        runner.run_sweep(parse_sweep(tiny(replicates=4)), tmp_path, progress=False)
+    assert frame(tmp_path)["run"].nunique() == 12
+    with pytest.raises(InputError, match="different sweep"):
+        runner.run_sweep(parse_sweep(tiny(replicates=4)), tmp_path)
 
 
 def test_resume_after_kill_9_equals_uninterrupted(tmp_path):
@@ -182,34 +198,33 @@ def test_resume_after_kill_9_equals_uninterrupted(tmp_path):
     out = tmp_path / "out"
     script = ("import sys; from experiments.runner import run_sweep; "
               "from experiments.sweep import load_sweep; "
-              "run_sweep(load_sweep(sys.argv[1]), sys.argv[2], workers=1, batch=2, "
-              "progress=False)")
+              "run_sweep(load_sweep(sys.argv[1]), sys.argv[2], batch=2)")
     proc = subprocess.Popen([sys.executable, "-c", script, str(toml), str(out)], cwd=ROOT)
     deadline = time.time() + 60
     while len(list((out / "runs").glob("part-*.parquet"))) < 3 and time.time() < deadline:
-        time.sleep(0.01)
+        time.sleep(0.005)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = runner.completed(out)
     assert 0 < len(partial) < 80, "the kill must land mid-sweep"
     sweep = load_sweep(toml)
-    resumed = runner.run_sweep(sweep, out, workers=1, progress=False)
+    resumed = runner.run_sweep(sweep, out)
     assert resumed.skipped == len(partial)
-    runner.run_sweep(sweep, tmp_path / "clean", workers=2, progress=False)
+    runner.run_sweep(sweep, tmp_path / "clean", Executor("processes", 2))
     pd.testing.assert_frame_equal(frame(out), frame(tmp_path / "clean"))
 
 
 def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path, monkeypatch, capsys):
     sweep = parse_sweep(tiny())
     bad_seed = sweep.runs()[4].seed
-    real = runner.run_one
+    real = engine.simulate
 
-    def flaky(scenario, *, seed, **kwargs):
-        if seed == bad_seed and kwargs["strategy"] == "hedge":
+    def flaky(setting, seed, **kwargs):
+        if seed == bad_seed and setting.arm == "hedge":
             raise FloatingPointError("model blew up")
-        return real(scenario, seed=seed, **kwargs)
+        return real(setting, seed, **kwargs)
 
-    monkeypatch.setattr(runner, "run_one", flaky)
+    monkeypatch.setattr(engine, "simulate", flaky)
     toml = tmp_path / "tiny.toml"
     toml.write_text(textwrap.dedent("""
         [sweep]
@@ -228,15 +243,15 @@ def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path, monkeypatch, cap
         """))
     args = type("Args", (), {"sweep": str(toml), "out": str(tmp_path / "out"), "workers": 1,
                              "executor": None, "scheduler": None, "no_report": False,
-                             "quiet": True})
+                             "quiet": True, "shard": None})
     assert sweep_command(args) == 1
     assert "1 run(s) failed" in capsys.readouterr().err
     results = frame(tmp_path / "out")
     failed = results[results["error"].notna()]
     assert failed[["run", "arm"]].values.tolist() == [[4, "hedge"]]
     assert "FloatingPointError: model blew up" in failed["error"].iloc[0]
-    assert failed["generic.border_share"].iloc[0] == 0.7 and np.isnan(failed["survived"].iloc[0])
-    assert results["error"].isna().sum() == 35
+    assert failed["generic.border_share"].iloc[0] == 0.7 and pd.isna(failed["survived"].iloc[0])
+    assert results.loc[results["error"].isna(), ["run", "arm"]].drop_duplicates().shape[0] == 35
     report = tmp_path / "out" / "report"
     assert pd.read_csv(report / "failures.csv")["run"].tolist() == [4]
     by_arm = pd.read_csv(report / "by_arm.csv").set_index("arm")
@@ -250,40 +265,44 @@ def fixture_table() -> pd.DataFrame:
     """Four runs, two arms, one focal state each (run 3 has four focal states for balance)."""
     rows = []
     hedge = dict(survived=[1, 1, 1, 0], attacked=[0, 0, 1, 1], years=[-1, -1, 4, 3],
-                 autonomy=[0.8, 0.6, 0.7, 0.5], ends=[[-1], [-1], [-1], [3]])
+                 autonomy=[0.8, 0.6, 0.7, 0.5], lived=[5, 5, 5, 3])
     balance = dict(survived=[1, 0, 0, 0], attacked=[0, 1, 1, 1], years=[-1, 2, 2, 4],
-                   autonomy=[0.4, 0.2, 0.3, 0.1], ends=[[-1], [2], [2], [4]])
+                   autonomy=[0.4, 0.2, 0.3, 0.1], lived=[5, 2, 2, 4])
     for arm, spec in (("hedge", hedge), ("balance", balance)):
         for run in range(4):
-            rows.append({"run": run, "study": "s", "point": run // 2, "arm": arm, "n_focal": 1,
-                         "survived": float(spec["survived"][run]),
-                         "attacked": float(spec["attacked"][run]),
+            rows.append({"run": run, "seed": 100 + run, "study": "s", "point": run // 2,
+                         "arm": arm, "state": "a", "survived": bool(spec["survived"][run]),
+                         "attacked": bool(spec["attacked"][run]),
                          "years_to_war": spec["years"][run],
                          "autonomy_mean": spec["autonomy"][run], "welfare_final": 1.0,
-                         "coercions": 0.0, "end_years": spec["ends"][run], "steps": 5,
+                         "coercions": 0, "territory_lost": 0.0,
+                         "years_lived": spec["lived"][run], "steps": 5,
                          "error": None, "x": [0.1, 0.1, 0.9, 0.9][run], "y": 1.0})
     return pd.DataFrame(rows)
 
 
 def test_arm_statistics_by_hand(fixture_table):
-    table = analysis.by_arm(fixture_table, ["study"], seed=0).set_index("arm")
+    table = analysis.summarise(fixture_table, ["study", "arm"], seed=0).set_index("arm")
     hedge = table.loc["hedge"]
-    assert hedge["survival"] == 0.75
+    assert hedge["survived"] == 0.75
     # Wilson 3/4: centre (0.75 + z²/8) / (1 + z²/4), half-width z·sqrt(3/64 + z²/64) / (1 + z²/4)
-    assert hedge["survival_lo"] == pytest.approx(0.300642, abs=1e-6)
-    assert hedge["survival_hi"] == pytest.approx(0.954413, abs=1e-6)
-    assert hedge["war"] == 0.5 and hedge["autonomy"] == pytest.approx(0.65)
-    assert hedge["years_to_war_median"] == 3.5
-    assert table.loc["balance", "survival"] == 0.25
-    assert table.loc["balance", "years_to_war_median"] == 2.0
-    assert hedge["autonomy_lo"] <= 0.65 <= hedge["autonomy_hi"]
+    assert hedge["survived_lo"] == pytest.approx(0.300642, abs=1e-6)
+    assert hedge["survived_hi"] == pytest.approx(0.954413, abs=1e-6)
+    assert hedge["attacked"] == 0.5 and hedge["autonomy_mean"] == pytest.approx(0.65)
+    assert hedge["years_to_war"] == 3.5 and hedge["years_to_war_events"] == 2
+    assert table.loc["balance", "survived"] == 0.25
+    assert table.loc["balance", "years_to_war"] == 2.0
+    assert hedge["autonomy_mean_lo"] <= 0.65 <= hedge["autonomy_mean_hi"]
 
 
 def test_pooling_over_focal_states(fixture_table):
-    t = fixture_table.copy()
-    t.loc[(t["run"] == 3) & (t["arm"] == "balance"), ["n_focal", "survived"]] = [4, 0.5]
-    balance = analysis.by_arm(t, ["study"], seed=0).set_index("arm").loc["balance"]
-    assert balance["states"] == 7 and balance["survival"] == pytest.approx(3 / 7)
+    extra = fixture_table[(fixture_table["run"] == 3) & (fixture_table["arm"] == "balance")]
+    more = pd.concat([extra.assign(state=name, survived=alive) for name, alive in
+                      (("b", True), ("c", True), ("d", False))])
+    t = pd.concat([fixture_table, more], ignore_index=True)
+    balance = analysis.summarise(t, ["study", "arm"], seed=0).set_index("arm").loc["balance"]
+    assert balance["states"] == 7 and balance["runs"] == 4
+    assert balance["survived"] == pytest.approx(3 / 7)
 
 
 def test_paired_differences_by_hand(fixture_table):
@@ -297,12 +316,28 @@ def test_paired_differences_by_hand(fixture_table):
 
 
 def test_kaplan_meier_curves_by_hand(fixture_table):
-    curves = analysis.survival_curves(fixture_table)
-    balance = curves[curves["arm"] == "balance"].set_index("time")["survival"]
+    curves = analysis.survival_curves(fixture_table, ["arm"])
+    balance = curves[curves["arm"] == "balance"].set_index("time")
     # times 5 (censored), 2, 2, 4: S(2) = 1 - 2/4, S(4) = 0.5 * (1 - 1/2)
-    assert balance.loc[2.0] == 0.5 and balance.loc[4.0] == 0.25 and balance.loc[5.0] == 0.25
+    assert balance.loc[2.0, "survival"] == 0.5 and balance.loc[4.0, "survival"] == 0.25
+    assert balance.loc[5.0, "survival"] == 0.25 and balance.loc[2.0, "at_risk"] == 4
+    assert (balance["lo"] <= balance["survival"]).all() and (balance["survival"] <= balance["hi"]).all()
     hedge = curves[curves["arm"] == "hedge"].set_index("time")["survival"]
-    assert hedge.loc[3.0] == 0.75 and hedge.loc[5.0] == 0.75
+    assert hedge.loc[3.0] == pytest.approx(0.75) and hedge.loc[5.0] == pytest.approx(0.75)
+
+
+def test_hazard_ratio_of_the_arms(fixture_table):
+    """Balance ends three states out of four, hedge one: its hazard is clearly higher, and the
+    Cox model's ratio is the one lifelines gives for the same data."""
+    from lifelines import CoxPHFitter
+
+    ratios = analysis.hazard_ratios(fixture_table, ["study"], pairs=[("balance", "hedge")],
+                                    events=["end"]).iloc[0]
+    data = pd.DataFrame({"t": fixture_table["years_lived"], "e": ~fixture_table["survived"],
+                         "x": (fixture_table["arm"] == "balance").astype(float)})
+    expected = np.exp(CoxPHFitter().fit(data, "t", "e").params_["x"])
+    assert ratios["hazard_ratio"] == pytest.approx(expected) and ratios["hazard_ratio"] > 1
+    assert ratios["lo"] < ratios["hazard_ratio"] < ratios["hi"] and ratios["events"] == 4
 
 
 def test_regime_map_picks_the_best_arm_per_cell(fixture_table):
@@ -314,6 +349,10 @@ def test_regime_map_picks_the_best_arm_per_cell(fixture_table):
     assert regime.loc[(0.1, "autonomy"), "clear"]
     assert regime.loc[(0.1, "survival"), "lead"] == 0.5   # runs 0, 1: hedge 1, 1; balance 1, 0
     assert not regime.loc[(0.1, "survival"), "clear"]     # two runs cannot make it clear
+    tied = fixture_table.assign(survived=True)
+    cell = analysis.regime_map(tied, study, seed=0).set_index(["x", "metric"])
+    assert cell.loc[(0.1, "survival"), "best"] == "balance=hedge"
+    assert not cell.loc[(0.1, "survival"), "clear"]
 
 
 def test_report_is_written_and_reproducible(tmp_path):
@@ -321,7 +360,7 @@ def test_report_is_written_and_reproducible(tmp_path):
 
     data = tiny(design="lhs", samples=4, replicates=2)
     sweep = parse_sweep(data)
-    runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
+    runner.run_sweep(sweep, tmp_path)
     results = runner.load_results(tmp_path)
     write_report(results, sweep, tmp_path)
     report = tmp_path / "report"
@@ -329,14 +368,16 @@ def test_report_is_written_and_reproducible(tmp_path):
     write_report(results, sweep, tmp_path)
     assert first == {p.name: p.read_bytes() for p in report.iterdir()}
     assert {"report.md", "by_arm.csv", "paired.csv", "regime_g.csv", "summary_g.png",
-            "summary_g.svg", "survival_g.png", "regime_g_survival.svg"} <= set(first)
+            "summary_g.svg", "survival_g.png", "regime_g_survival.svg",
+            "hazard_ratios.csv"} <= set(first)
     assert "hedge - balance" in first["report.md"].decode()
+    assert not [p for p in report.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
 def test_morris_sensitivity_of_hedging_advantage(tmp_path):
     data = tiny(design="morris", samples=3, replicates=2)
     sweep = parse_sweep(data)
-    runner.run_sweep(sweep, tmp_path, workers=1, progress=False)
+    runner.run_sweep(sweep, tmp_path)
     table = analysis.sensitivity(runner.load_results(tmp_path), sweep.studies[0], seed=0)
     assert set(table["factor"]) == {"generic.revisionism_mean", "generic.border_share"}
     assert len(table) == 2 * 4 and (table["mu_star"] >= 0).all()
@@ -344,28 +385,26 @@ def test_morris_sensitivity_of_hedging_advantage(tmp_path):
 
 # Mesa interop -----------------------------------------------------------------------------
 
-class CollectedHedgeModel(HedgeModel):
-    """HedgeModel with the DataCollector that mesa.batch_run reads."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "survived": lambda m: bool(outcomes(m)["survived"].all()),
-            "autonomy": lambda m: float(outcomes(m)["autonomy_mean"].mean())})
-
-    def step(self) -> None:
-        super().step()
-        self.datacollector.collect(self)
-
-
-def test_mesa_batch_run_runs_the_model():
-    rows = mesa.batch_run(CollectedHedgeModel,
+def test_mesa_batch_run_runs_the_model_unmodified():
+    """HedgeModel's own DataCollector: batch_run returns the yearly world aggregates and each
+    small state's series, and the last year's autonomy is the engine's."""
+    rows = mesa.batch_run(HedgeModel,
                           parameters={"scenario": "ukraine", "strategy": ["hedge", "balance"],
                                       "steps": 5}, rng=[1, 2], max_steps=5,
-                          display_progress=False)
+                          data_collection_period=-1, display_progress=False)
     table = pd.DataFrame(rows)
-    assert len(table) == 4 and set(table["strategy"]) == {"hedge", "balance"}
-    assert set(table["rng"]) == {1, 2} and (table["Step"] == 5).all()
-    direct = HedgeModel("ukraine", strategy="hedge", steps=5, rng=1).run()
-    ours = table[(table["strategy"] == "hedge") & (table["rng"] == 1)]
-    assert ours["autonomy"].iloc[0] == pytest.approx(outcomes(direct)["autonomy_mean"].mean())
+    assert set(table["strategy"]) == {"hedge", "balance"} and set(table["rng"]) == {1, 2}
+    assert {"alive", "wars", "share_hedge", "autonomy", "threat_Russia", "state"} <= set(table)
+    ours = table[(table["strategy"] == "hedge") & (table["rng"] == 1)
+                 & (table["state"] == "Ukraine")]
+    engine_run = Simulation("ukraine", strategy="hedge", steps=5, rng=1).run()
+    assert ours["autonomy"].iloc[-1] == pytest.approx(outcomes(engine_run)["autonomy_final"].iloc[0])
+
+
+def test_the_datacollector_keeps_the_documented_series():
+    model = HedgeModel("vietnam", rng=3, steps=4).run()
+    years = model.datacollector.get_model_vars_dataframe()
+    states = model.datacollector.get_agenttype_vars_dataframe(SmallState)
+    assert list(years["year"]) == [2007, 2008, 2009, 2010, 2011]
+    assert set(states["state"]) == {"Vietnam"} and len(states) == 5
+    assert {"strategy", "alignment_China", "leverage_USA", "autonomy"} <= set(states)

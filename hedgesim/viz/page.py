@@ -60,7 +60,8 @@ def _gp_colour(g: int) -> str:
 
 class VizModel(HedgeModel):
     """HedgeModel with flat keyword parameters, as SolaraViz passes them when it resets the model,
-    and a Recorder for the plots.
+    and a Recorder for the plots (the focal states' series in whole arrays, cheaper than the
+    DataCollector's agent reporters at 200 states).
 
     A slider left at the registry default keeps the scenario's own value of that parameter. The
     seed arrives as a string once edited; a scenario file or a seed that cannot be used leaves a
@@ -94,11 +95,16 @@ class VizModel(HedgeModel):
             if value is not None and value != BY_NAME[name].default}
         if scenario.generic is not None and n_small is not None:
             overrides["generic.n_small"] = int(n_small)
-        self.recorder = Recorder()
         super().__init__(scenario, strategy=None if strategy == "historical" else strategy,
-                         overrides=overrides, rng=seed, observer=self.recorder)
+                         overrides=overrides, rng=seed, collect=False)
+        self.recorder = Recorder()
+        self.recorder.observe(self.sim)
         self.scenario_title = scenario.name
         self.notice = "; ".join(notices)
+
+    def step(self) -> None:
+        super().step()
+        self.recorder.observe(self.sim)
 
 
 def model_params() -> dict[str, dict]:

@@ -1,4 +1,5 @@
-"""``hedgesim sweep`` and ``hedgesim analyze``: run a sweep into a directory, and report on it."""
+"""``hedgesim sweep`` and ``hedgesim analyze``: run a sweep into a directory (or one shard of it),
+and report on it."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiments.runner import EXECUTORS, load_manifest, load_results, run_sweep
+from experiments.runner import load_manifest, load_results, parse_shard, run_sweep
 from experiments.sweep import load_sweep, parse_sweep
+from hedgesim.cli import add_executor_options, executor_from
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,31 +19,33 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                        "Rerun the same command to resume.")
     sweep.add_argument("sweep", help="sweep definition (.toml), e.g. experiments/quick.toml")
     sweep.add_argument("--out", required=True, metavar="DIR", help="results directory")
-    sweep.add_argument("--workers", type=int, default=None, metavar="N",
-                       help="worker processes (default: all cores)")
-    sweep.add_argument("--executor", choices=EXECUTORS, default=None,
-                       help="local processes (default) or Dask distributed")
-    sweep.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                       help="a running Dask scheduler, e.g. tcp://host:8786 (implies dask; "
-                            "default: an in-process LocalCluster)")
+    add_executor_options(sweep)
+    sweep.add_argument("--shard", metavar="I/N", default=None,
+                       help="run only shard I of N (0 <= I < N), e.g. a Slurm array's "
+                            "$SLURM_ARRAY_TASK_ID/N; then `hedgesim analyze` the union")
     sweep.add_argument("--no-report", action="store_true", help="skip the analysis at the end")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=sweep_command)
 
     analyze = sub.add_parser("analyze", help="write DIR/report/ from a sweep's results",
-                             description="Tables (CSV), figures (PNG, SVG) and report.md.")
-    analyze.add_argument("dir", metavar="DIR", help="a directory written by `hedgesim sweep`")
+                             description="Tables (CSV), figures (PNG, SVG) and report.md, in the "
+                                         "first DIR; several DIRs are the shards of one sweep.")
+    analyze.add_argument("dirs", nargs="+", metavar="DIR",
+                         help="directories written by `hedgesim sweep` (the same sweep)")
     analyze.set_defaults(handler=analyze_command)
 
 
 def sweep_command(args: argparse.Namespace) -> int:
     sweep = load_sweep(args.sweep)
-    executor = args.executor or ("dask" if args.scheduler else "local")
-    result = run_sweep(sweep, args.out, executor=executor, workers=args.workers,
-                       scheduler=args.scheduler, progress=not args.quiet)
-    print(f"{result.total} runs in {args.out} ({result.skipped} already done before)")
-    if not args.no_report:
-        print(f"report: {_report(Path(args.out))}")
+    shard = parse_shard(args.shard) if args.shard else (0, 1)
+    executor = executor_from(args, progress=not args.quiet)
+    result = run_sweep(sweep, args.out, executor, shard=shard)
+    where = f" (shard {shard[0]}/{shard[1]})" if args.shard else ""
+    print(f"{result.total} runs in {args.out}{where} ({result.skipped} already done before)")
+    if args.shard:
+        print(f"when every shard is done: hedgesim analyze {args.out} (or the shards' DIRs)")
+    elif not args.no_report:
+        print(f"report: {_report([Path(args.out)])}")
     if result.failed:
         runs = sorted({run for run, _, _ in result.failed})
         print(f"hedgesim: {len(runs)} run(s) failed (first: run {result.failed[0][0]}, "
@@ -51,13 +55,13 @@ def sweep_command(args: argparse.Namespace) -> int:
 
 
 def analyze_command(args: argparse.Namespace) -> int:
-    print(f"report: {_report(Path(args.dir))}")
+    print(f"report: {_report([Path(d) for d in args.dirs])}")
     return 0
 
 
-def _report(out: Path) -> Path:
+def _report(dirs: list[Path]) -> Path:
     from experiments.report import write_report
 
-    manifest = load_manifest(out)
+    manifest = load_manifest(*dirs)
     sweep = parse_sweep(manifest["sweep"], manifest["path"])
-    return write_report(load_results(out), sweep, out)
+    return write_report(load_results(*dirs), sweep, dirs[0])

@@ -1,16 +1,16 @@
 """``hedgesim counterfactual`` and ``hedgesim tessman``: seed 000's counterfactual and Tessman's
-test of hedging from the command line."""
+test of hedging from the command line, through the engine."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import numpy as np
 
-from experiments.runs import replicate_seeds
+from experiments.engine import replicate_seeds
+from hedgesim.cli import UsageError, add_executor_options, executor_from
 from scenarios.loader import load_scenario
 from scenarios.schema import POLICIES
 
@@ -19,7 +19,6 @@ DEFAULT_TESSMAN_REPLICATES = 100
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    jobs = min(2, os.cpu_count() or 1)
     p = subparsers.add_parser(
         "counterfactual", help="Ukraine (war) vs Vietnam (peace): strategy or structure?",
         description="Run the ukraine and vietnam scenarios under their historical strategy and "
@@ -31,8 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     p.add_argument("--out", type=Path, default=Path("counterfactual-results"),
                    help="output directory (default counterfactual-results/)")
-    p.add_argument("--jobs", type=int, default=jobs,
-                   help=f"worker processes (default {jobs}); results do not depend on it")
+    add_executor_options(p)
     p.set_defaults(handler=counterfactual_command)
 
     t = subparsers.add_parser(
@@ -47,31 +45,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--replicates", type=int, default=DEFAULT_TESSMAN_REPLICATES,
                    help=f"runs per strategy (default {DEFAULT_TESSMAN_REPLICATES})")
     t.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    t.add_argument("--jobs", type=int, default=jobs, help=f"worker processes (default {jobs})")
+    add_executor_options(t)
     t.add_argument("--json", action="store_true", help="print JSON records instead of a table")
     t.set_defaults(handler=tessman_command)
 
 
 def _check_counts(args: argparse.Namespace) -> None:
-    from hedgesim.cli import UsageError
-
     if args.replicates < 1:
         raise UsageError(f"--replicates: must be at least 1, not {args.replicates}")
     if args.seed < 0:
         raise UsageError(f"--seed: must be a non-negative integer, not {args.seed}")
-    if args.jobs < 1:
-        raise UsageError(f"--jobs: must be at least 1, not {args.jobs}")
 
 
 def counterfactual_command(args: argparse.Namespace) -> int:
-    from experiments.counterfactual import run_counterfactual, write
-    from hedgesim.cli import UsageError
+    from experiments.counterfactual import run_counterfactual
+    from experiments.report import write_counterfactual
 
     _check_counts(args)
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {args.out} exists and is not a directory")
-    result = run_counterfactual(args.replicates, args.seed, jobs=args.jobs, progress=True)
-    write(result, args.out)
+    result = run_counterfactual(args.replicates, args.seed, executor_from(args))
+    write_counterfactual(result, args.out)
     for claim in result.claims:
         print(f"claim {claim.number} ({claim.text}): {claim.verdict}")
     print(f"wrote {args.out}/report.md, summary.csv, decomposition.csv and figures")
@@ -87,7 +81,7 @@ def tessman_command(args: argparse.Namespace) -> int:
     for strategy in strategies:
         spec.with_strategy(strategy)  # one-line error for an unknown strategy
     seeds = replicate_seeds(args.seed, args.replicates)
-    rows = tessman_runs(args.scenario, strategies, seeds, jobs=args.jobs, progress=True)
+    rows = tessman_runs(args.scenario, strategies, seeds, executor_from(args))
     summary = tessman_summary(rows)
     if args.json:
         records = json.loads(summary.to_json(orient="records", double_precision=6))

@@ -1,0 +1,351 @@
+"""The one engine every experiment runs through: settings × seeds → records.
+
+``Setting`` names what to run (a scenario, the focal states' strategy arm, overrides, a
+horizon); an ``Item`` is one setting on one seed, with the keys its records carry (replicate,
+run, study, design point, factors...). ``run`` evaluates items on an executor and returns their
+records in item order, whatever the executor or the number of workers; ``stream`` yields them
+batch by batch as they finish, for the resumable sweep (experiments/runner.py). A run's records
+are ``model.records.OUTCOMES``, one row per (item, small state).
+
+Executors: ``serial`` (this process), ``processes`` (local worker processes) and ``dask`` (Dask
+distributed: a LocalCluster, or a running scheduler). Work travels as scenario references and
+override tuples, never as model objects; each worker prepares a setting's scenario once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from model.model import Simulation
+from model.records import Recorder, outcome_columns
+from scenarios.loader import Scenario, load_scenario
+
+EXECUTORS = ("serial", "processes", "dask")
+MAX_BATCH = 50  # items per task at most
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One thing to run: a scenario (a built-in name or a .toml path, or a ``Scenario``), the
+    focal states' strategy arm ("historical": the scenario's own), overrides and the horizon."""
+
+    scenario: str | Scenario
+    arm: str = "historical"
+    overrides: tuple[tuple[str, Any], ...] = ()
+    steps: int | None = None
+
+    @classmethod
+    def of(cls, scenario: str | Scenario, arm: str = "historical", overrides: Mapping[str, Any] | None = None,
+           steps: int | None = None) -> Setting:
+        return cls(scenario, arm, tuple(sorted((overrides or {}).items())), steps)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One setting on one seed; ``keys`` are columns its records carry (always ``replicate``)."""
+
+    setting: Setting
+    seed: int
+    keys: tuple[tuple[str, Any], ...] = ()
+
+
+def replicate_seeds(base_seed: int, n: int) -> list[int]:
+    """Independent 63-bit seeds for replicates 0..n-1, derived from one base seed
+    (numpy SeedSequence); replicate i gets the same seed however the work is split."""
+    children = np.random.SeedSequence(base_seed).spawn(n)
+    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def paired(settings: Sequence[Setting], seeds: Sequence[int]) -> list[Item]:
+    """Every setting on every seed: replicate i of every setting runs on seed i (common random
+    numbers), so settings compare pair by pair."""
+    return [Item(s, seed, (("setting", k), ("replicate", i)))
+            for k, s in enumerate(settings) for i, seed in enumerate(seeds)]
+
+
+@dataclass
+class Records:
+    """What a set of runs left: one row per (item, small state), with the item's keys, ``arm``,
+    ``seed`` and ``error`` (the exception of a run that failed; its outcomes are missing); and the
+    yearly series when asked for."""
+
+    outcomes: pd.DataFrame
+    series: pd.DataFrame | None = None
+    model_series: pd.DataFrame | None = None
+
+    def by_setting(self, settings: Sequence[Setting]) -> dict[Setting, pd.DataFrame]:
+        """The outcomes of ``paired(settings, seeds)`` split by setting, in replicate order."""
+        groups = dict(iter(self.outcomes.groupby("setting", sort=True)))
+        return {s: groups[k].reset_index(drop=True) for k, s in enumerate(settings)}
+
+    def series_by_setting(self, settings: Sequence[Setting]) -> dict[Setting, pd.DataFrame]:
+        if self.series is None:
+            raise ValueError("these records were run without series")
+        groups = dict(iter(self.series.groupby("setting", sort=True)))
+        return {s: groups[k].reset_index(drop=True) for k, s in enumerate(settings)}
+
+
+# --- evaluating a batch of items (in a worker) ----------------------------------------------
+
+@lru_cache(maxsize=16)
+def _scenario(ref: str) -> Scenario:
+    return load_scenario(ref)
+
+
+def _prepared(setting: Setting) -> Scenario:
+    """A setting's scenario, loaded, overridden and given its strategy once per process (a
+    ``Scenario`` object rather than a reference: each time)."""
+    if isinstance(setting.scenario, str):
+        return _prepared_ref(setting)
+    return _apply(setting.scenario, setting)
+
+
+@lru_cache(maxsize=512)
+def _prepared_ref(setting: Setting) -> Scenario:
+    return _apply(_scenario(setting.scenario), setting)
+
+
+def _apply(scenario: Scenario, setting: Setting) -> Scenario:
+    if setting.overrides:
+        scenario = scenario.with_overrides(dict(setting.overrides))
+    return scenario.with_strategy(setting.arm)
+
+
+def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: bool = False
+             ) -> tuple[dict[str, np.ndarray], Recorder | None]:
+    """One run: the records of its small states (focal ones unless ``everyone``), and its
+    yearly series when asked for (the years are then run one at a time, to the same result)."""
+    sim = Simulation(_prepared(setting), steps=setting.steps, rng=seed)
+    recorder = None
+    if series:
+        recorder = Recorder(everyone=everyone)
+        recorder.observe(sim)
+        while sim.running:
+            sim.advance(1)
+            recorder.observe(sim)
+    else:
+        sim.run()
+    return outcome_columns(sim, everyone), recorder
+
+
+@dataclass(frozen=True)
+class Task:
+    """A batch of items, in the small form shipped to workers; ``index`` numbers its items."""
+
+    items: tuple[Item, ...]
+    first: int
+    series: bool = False
+    everyone: bool = False
+
+
+def evaluate(task: Task) -> Records:
+    """Run every item of a batch. A run that raises becomes one row with its error and no
+    outcomes; the batch goes on (a failed run is data, not the end of the experiment)."""
+    tune_allocator()
+    frames, series, model_series = [], [], []
+    for k, item in enumerate(task.items, start=task.first):
+        keys = {"item": k, **dict(item.keys), "arm": item.setting.arm, "seed": item.seed}
+        try:
+            columns, recorder = simulate(item.setting, item.seed, series=task.series,
+                                         everyone=task.everyone)
+        except Exception as err:
+            line = traceback.format_exception_only(err)[-1].strip()
+            frames.append(pd.DataFrame([{**keys, "error": line}]))
+            continue
+        n = len(columns["state"])
+        frames.append(pd.DataFrame({**{c: np.full(n, v) if not isinstance(v, str) else [v] * n
+                                       for c, v in keys.items()}, **columns,
+                                    "error": [None] * n}))
+        if recorder is not None:
+            series.append(recorder.series().assign(**keys))
+            model_series.append(recorder.model_series().assign(**keys))
+    return Records(pd.concat(frames, ignore_index=True),
+                   pd.concat(series, ignore_index=True) if series else None,
+                   pd.concat(model_series, ignore_index=True) if model_series else None)
+
+
+_TUNED: list[bool] = []
+
+
+def tune_allocator() -> None:
+    """The one process-wide setting the engine makes, once per process that runs the model: a
+    year allocates arrays of [states, powers]; glibc gives freed blocks above 128 kB back to the
+    system and the next year faults them in again page by page, which made a world of 10,000
+    states cost nearly twice as much per state as one of 1,000. Keep such blocks (up to 32 MB)
+    in the heap instead. Elsewhere than glibc nothing changes."""
+    if _TUNED:
+        return
+    _TUNED.append(True)
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return
+    libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD
+    libc.mallopt(-1, 256 << 20)  # M_TRIM_THRESHOLD: freed heap kept before it is given back
+
+
+# --- executors --------------------------------------------------------------------------------
+
+@dataclass
+class Executor:
+    """Where tasks run: ``serial``, local ``processes`` or ``dask`` (``scheduler``: the address
+    of a running Dask scheduler; else a LocalCluster of ``workers``)."""
+
+    kind: str = "serial"
+    workers: int = 1
+    scheduler: str | None = None
+    dask_processes: bool = True
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in EXECUTORS:
+            raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {self.kind!r}")
+        if self.workers < 1:
+            raise ValueError(f"workers must be at least 1, not {self.workers}")
+
+    def map_unordered(self, fn: Callable[[Task], Records], tasks: Iterable[Task]
+                      ) -> Iterator[Records]:
+        """Results as they finish, with at most two tasks per worker in flight (flat memory)."""
+        if self.kind == "serial" or (self.kind == "processes" and self.workers == 1):
+            yield from map(fn, tasks)
+        elif self.kind == "processes":
+            yield from _processes(fn, tasks, self.workers)
+        else:
+            yield from _dask(fn, tasks, self.workers, self.scheduler, self.dask_processes)
+
+
+def default_executor(workers: int | None = None) -> Executor:
+    """Local processes on every core (or ``workers``), serial for one."""
+    workers = workers or os.cpu_count() or 1
+    return Executor("processes" if workers > 1 else "serial", workers)
+
+
+def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[set, set]],
+              work: Iterable[Task], window: int) -> Iterator[Records]:
+    todo = iter(work)
+    pending = {submit(t) for _, t in zip(range(window), todo, strict=False)}
+    while pending:
+        done, pending = wait_first(pending)
+        for future in done:
+            yield future.result()
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.add(submit(nxt))
+
+
+def _processes(fn: Callable[[Task], Records], work: Iterable[Task], workers: int
+               ) -> Iterator[Records]:
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["experiments.worker"])
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        try:
+            yield from _windowed(lambda t: pool.submit(fn, t),
+                                 lambda p: wait(p, return_when=FIRST_COMPLETED), work, 2 * workers)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _dask(fn: Callable[[Task], Records], work: Iterable[Task], workers: int,
+          scheduler: str | None, processes: bool) -> Iterator[Records]:
+    from distributed import Client, LocalCluster
+    from distributed import wait as dask_wait
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, ValueError, TypeError) as err:
+            raise ConnectionError(f"cannot connect to the Dask scheduler {scheduler} "
+                                  f"({str(err).splitlines()[0]})") from None
+        cluster = None
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
+                               dashboard_address=None)
+        client = Client(cluster)
+    try:
+        width = sum(client.nthreads().values()) or workers
+        yield from _windowed(lambda t: client.submit(fn, t, pure=False),
+                             lambda p: tuple(map(set, dask_wait(p, return_when="FIRST_COMPLETED"))),
+                             work, 2 * width)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# --- running --------------------------------------------------------------------------------
+
+def batches(items: Sequence[Item], workers: int, *, first: int = 0, batch: int | None = None,
+            series: bool = False, everyone: bool = False) -> Iterator[Task]:
+    """Consecutive items, ``batch`` at a time (default: about eight tasks per worker)."""
+    size = batch or max(1, min(MAX_BATCH, -(-len(items) // (8 * workers))))
+    for i in range(0, len(items), size):
+        yield Task(tuple(items[i:i + size]), first + i, series, everyone)
+
+
+def stream(items: Sequence[Item], executor: Executor | None = None, *, first: int = 0,
+           batch: int | None = None, series: bool = False, everyone: bool = False,
+           desc: str = "runs") -> Iterator[Records]:
+    """The records of ``items`` batch by batch as they finish (rows carry ``item``: ``first`` +
+    the item's position); a progress bar on stderr when the executor asks for one."""
+    executor = executor or Executor()
+    work = batches(items, executor.workers, first=first, batch=batch, series=series,
+                   everyone=everyone)
+    with tqdm(total=len(items), unit="run", desc=desc, file=sys.stderr, leave=False,
+              disable=not executor.progress, dynamic_ncols=True, delay=1.0) as bar:
+        for records in executor.map_unordered(evaluate, work):
+            bar.update(records.outcomes["item"].nunique())
+            yield records
+
+
+def run(items: Sequence[Item], executor: Executor | None = None, *, series: bool = False,
+        everyone: bool = False, batch: int | None = None) -> Records:
+    """The records of ``items`` in item order: the same whatever the executor and workers."""
+    parts = list(stream(items, executor, series=series, everyone=everyone, batch=batch))
+
+    def ordered(frames: list[pd.DataFrame | None]) -> pd.DataFrame | None:
+        frames = [f for f in frames if f is not None]
+        if not frames:
+            return None
+        return pd.concat(frames, ignore_index=True).sort_values("item", kind="stable",
+                                                                 ignore_index=True)
+
+    outcomes = ordered([p.outcomes for p in parts])
+    return Records(outcomes if outcomes is not None else pd.DataFrame(),
+                   ordered([p.series for p in parts]), ordered([p.model_series for p in parts]))
+
+
+def run_replicates(scenario: str | Scenario, *, replicates: int, seed: int = 0,
+                   strategy: str = "historical", steps: int | None = None,
+                   overrides: Mapping[str, Any] | None = None, series: bool = False,
+                   executor: Executor | None = None) -> Records:
+    """Replicates of one setting on the seeds ``replicate_seeds(seed, replicates)``: the
+    engine's shortest form, for the Python API."""
+    setting = Setting.of(scenario, strategy or "historical", overrides, steps)
+    return run(paired([setting], replicate_seeds(seed, replicates)), executor, series=series)
+
+
+def run_settings(settings: Sequence[Setting], seeds: Sequence[int], executor: Executor | None = None,
+                 *, series: bool = False) -> dict[Setting, pd.DataFrame]:
+    """Every setting on the same seeds (paired), per setting its records (or yearly series) in
+    replicate order. A failed run is an error here: a paired design has no room for a gap."""
+    settings = list(dict.fromkeys(settings))
+    records = run(paired(settings, seeds), executor, series=series)
+    failed = records.outcomes["error"].dropna()
+    if len(failed):
+        raise RuntimeError(f"a run failed: {failed.iloc[0]}")
+    return records.series_by_setting(settings) if series else records.by_setting(settings)
