@@ -1,9 +1,9 @@
 """Calibration numbers for the Ukraine, Vietnam and Belarus scenarios.
 
-Every number a scenario takes from data is computed here from the bundled COW/ATOP
-extracts, so that a scenario file never carries an unexplained constant and the
-provenance table in docs/calibration.md can be regenerated with
-``python -m scenarios.calibration``.
+Every number a scenario takes from data is computed here from the COW/ATOP extracts the
+project ships in data/ (``scenarios.data``), so that a scenario file never carries an
+unexplained constant and the provenance table in docs/calibration.md can be regenerated
+with ``python -m scenarios.calibration``.
 
 Actors are either a COW country code (int) or the name of a bloc (str, see BLOCS):
 "WEST" is the USA plus the EU members of that year, "ASEAN_EX_VN" the ASEAN members
@@ -13,15 +13,11 @@ of that year other than Vietnam. Bloc capabilities are sums over members.
 from __future__ import annotations
 
 import math
-import os
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-ENV_VAR = "HEDGESIM_DATA"
+from scenarios.data import table
 
 USA, RUSSIA, UKRAINE, BELARUS = 2, 365, 369, 370
 CHINA, VIETNAM = 710, 816
@@ -59,25 +55,6 @@ ATOP_FLAGS = ("defense", "offense", "neutral", "nonagg", "consul")
 Actor = int | str
 
 
-def data_dir(path: str | Path | None = None) -> Path:
-    """Resolve the data directory: explicit argument, then $HEDGESIM_DATA, then default."""
-    if path is not None:
-        return Path(path)
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else DEFAULT_DATA_DIR
-
-
-@cache
-def _read(name: str, directory: str) -> pd.DataFrame:
-    """Read one CSV once per directory; the extracts are small and read-only."""
-    return pd.read_csv(Path(directory) / name)
-
-
-def _table(name: str, path: str | Path | None) -> pd.DataFrame:
-    """Cached CSV read with directory resolution."""
-    return _read(name, str(data_dir(path)))
-
-
 def members(actor: Actor, year: int) -> list[int]:
     """COW codes making up an actor in a year, so blocs follow real membership changes."""
     if isinstance(actor, int):
@@ -89,9 +66,9 @@ def members(actor: Actor, year: int) -> list[int]:
     raise KeyError(f"unknown bloc {actor!r}; known: {sorted(BLOC_LABELS)}")
 
 
-def _nmc_sum(column: str, codes: list[int], year: int, path: str | Path | None) -> float:
+def _nmc_sum(column: str, codes: list[int], year: int) -> float:
     """Sum an NMC column over codes; NaN if any member lacks a value, to never understate."""
-    nmc = _table("cow_nmc.csv", path)
+    nmc = table("nmc")
     rows = nmc[(nmc["year"] == year) & nmc["ccode"].isin(codes)]
     values = rows[column]
     if len(rows) != len(codes) or values.isna().any():
@@ -99,29 +76,27 @@ def _nmc_sum(column: str, codes: list[int], year: int, path: str | Path | None) 
     return float(values.sum())
 
 
-def cinc(actor: Actor, year: int, path: str | Path | None = None) -> float:
+def cinc(actor: Actor, year: int) -> float:
     """CINC share of world capabilities (NMC), summed over bloc members."""
-    return _nmc_sum("cinc", members(actor, year), year, path)
+    return _nmc_sum("cinc", members(actor, year), year)
 
 
-def cinc_ratio(a: Actor, b: Actor, year: int, path: str | Path | None = None) -> float:
+def cinc_ratio(a: Actor, b: Actor, year: int) -> float:
     """Capability ratio a/b: the asymmetry a small state faces."""
-    return cinc(a, year, path) / cinc(b, year, path)
+    return cinc(a, year) / cinc(b, year)
 
 
-def milex(actor: Actor, year: int, path: str | Path | None = None) -> float:
+def milex(actor: Actor, year: int) -> float:
     """Military expenditure in thousands of current USD (NMC); NaN where missing."""
-    return _nmc_sum("milex", members(actor, year), year, path)
+    return _nmc_sum("milex", members(actor, year), year)
 
 
-def milex_ratio(a: Actor, b: Actor, year: int, path: str | Path | None = None) -> float:
+def milex_ratio(a: Actor, b: Actor, year: int) -> float:
     """Military expenditure ratio a/b; NaN if either side is missing in NMC."""
-    return milex(a, year, path) / milex(b, year, path)
+    return milex(a, year) / milex(b, year)
 
 
-def cinc_growth(
-    actor: Actor, start_year: int, window: int = 10, path: str | Path | None = None
-) -> float:
+def cinc_growth(actor: Actor, start_year: int, window: int = 10) -> float:
     """Annual log-linear growth of the CINC share over [start_year - window, start_year].
 
     Bloc composition is held at its start-year membership so enlargement is not
@@ -129,7 +104,7 @@ def cinc_growth(
     """
     codes = members(actor, start_year)
     years = np.arange(start_year - window, start_year + 1)
-    shares = np.array([_nmc_sum("cinc", codes, int(y), path) for y in years])
+    shares = np.array([_nmc_sum("cinc", codes, int(y)) for y in years])
     ok = np.isfinite(shares) & (shares > 0)
     if ok.sum() < 3:
         return math.nan
@@ -137,19 +112,17 @@ def cinc_growth(
     return float(slope)
 
 
-def _contiguity_pair(a: int, b: int, year: int, path: str | Path | None) -> int | None:
+def _contiguity_pair(a: int, b: int, year: int) -> int | None:
     """Closest positive conttype for one unordered pair valid in a year."""
-    cont = _table("cow_contiguity.csv", path)
+    cont = table("contiguity")
     lo, hi = min(a, b), max(a, b)
     rows = cont[(cont["ccode1"] == lo) & (cont["ccode2"] == hi)]
-    start = pd.to_datetime(rows["stdate"]).dt.year
-    end = pd.to_datetime(rows["enddate"]).dt.year
-    types = rows.loc[(start <= year) & (end >= year), "conttype"]
+    types = rows.loc[(rows["start"] <= year) & (rows["end"] >= year), "conttype"]
     types = types[types > 0]
     return int(types.min()) if len(types) else None
 
 
-def contiguity(a: Actor, b: Actor, year: int, path: str | Path | None = None) -> int | None:
+def contiguity(a: Actor, b: Actor, year: int) -> int | None:
     """COW direct contiguity type (1 land ... 5 up to 400 miles water) or None.
 
     For blocs the closest (lowest) type over all member pairs is returned, e.g.
@@ -160,25 +133,25 @@ def contiguity(a: Actor, b: Actor, year: int, path: str | Path | None = None) ->
         t
         for x in members(a, year)
         for y in members(b, year)
-        if x != y and (t := _contiguity_pair(x, y, year, path)) is not None
+        if x != y and (t := _contiguity_pair(x, y, year)) is not None
     ]
     return min(found) if found else None
 
 
-def atop(a: int, b: int, year: int, path: str | Path | None = None) -> dict[str, int] | None:
+def atop(a: int, b: int, year: int) -> dict[str, int] | None:
     """ATOP obligation flags for a dyad-year, or None if the pair has no alliance."""
-    data = _table("atop_alliance_dyad_years.csv", path)
+    data = table("atop")
     lo, hi = min(a, b), max(a, b)
     rows = data[(data["ccode1"] == lo) & (data["ccode2"] == hi) & (data["year"] == year)]
     if rows.empty:
         return None
     row = rows.iloc[0]
-    return {flag: int(row[f"atop_{flag}"]) for flag in ATOP_FLAGS}
+    return {flag: int(row[flag]) for flag in ATOP_FLAGS}
 
 
-def trade_total(ccode: int, year: int, path: str | Path | None = None) -> float:
+def trade_total(ccode: int, year: int) -> float:
     """Imports + exports in millions of current USD (COW Trade, ends 2014); NaN if absent."""
-    trade = _table("cow_trade_state_year.csv", path)
+    trade = table("trade")
     rows = trade[(trade["ccode"] == ccode) & (trade["year"] == year)]
     if rows.empty:
         return math.nan
@@ -242,7 +215,7 @@ NMC = "COW NMC (cow_nmc.csv)"
 MEMBERS_NOTE = {"WEST": "; USA + EU members that year", "ASEAN_EX_VN": "; 9 ASEAN members"}
 
 
-def calibration_table(path: str | Path | None = None) -> pd.DataFrame:
+def calibration_table() -> pd.DataFrame:
     """Every data-derived number the three scenarios use, with its source."""
     rows: list[tuple[str, object, str]] = []
     for name, sc in SCENARIOS.items():
@@ -253,7 +226,7 @@ def calibration_table(path: str | Path | None = None) -> pd.DataFrame:
                 rows.append(
                     (
                         f"{name}.{year}.cinc.{_label(actor)}",
-                        cinc(actor, year, path),
+                        cinc(actor, year),
                         f"{NMC} cinc{note}",
                     )
                 )
@@ -261,7 +234,7 @@ def calibration_table(path: str | Path | None = None) -> pd.DataFrame:
             rows.append(
                 (
                     f"{name}.{year}.cinc_ratio.{_label(a)}_{_label(b)}",
-                    cinc_ratio(a, b, year, path),
+                    cinc_ratio(a, b, year),
                     f"{NMC} cinc ratio",
                 )
             )
@@ -269,12 +242,12 @@ def calibration_table(path: str | Path | None = None) -> pd.DataFrame:
             rows.append(
                 (
                     f"{name}.growth_{start - 10}_{start}.cinc.{_label(actor)}",
-                    cinc_growth(actor, start, path=path),
+                    cinc_growth(actor, start),
                     f"{NMC}; slope of ln(cinc) on year, members fixed at {start}",
                 )
             )
         for rival in sc["rivals"]:
-            t = contiguity(small, rival, start, path)
+            t = contiguity(small, rival, start)
             rows.append(
                 (
                     f"{name}.{start}.contiguity.{_label(rival)}",
@@ -287,13 +260,13 @@ def calibration_table(path: str | Path | None = None) -> pd.DataFrame:
                 rows.append(
                     (
                         f"{name}.{year}.atop.{_label(partner)}",
-                        _atop_text(atop(small, partner, year, path)),
+                        _atop_text(atop(small, partner, year)),
                         "ATOP v5 dyad-years (obligations present)",
                     )
                 )
         for year in sc["years"]:
             for partner in sc["partners"]:
-                ratio = milex_ratio(partner, small, year, path)
+                ratio = milex_ratio(partner, small, year)
                 src = f"{NMC} milex ratio"
                 if math.isnan(ratio):
                     src += "; missing in NMC"
@@ -304,7 +277,7 @@ def calibration_table(path: str | Path | None = None) -> pd.DataFrame:
             rows.append(
                 (
                     f"{name}.{year}.trade_total_musd",
-                    trade_total(small, year, path),
+                    trade_total(small, year),
                     "COW Trade v4 imports+exports, million current USD",
                 )
             )
@@ -313,7 +286,7 @@ def calibration_table(path: str | Path | None = None) -> pd.DataFrame:
         rows.append(
             (
                 f"belarus.{year}.milex_ratio.russia_belarus",
-                milex_ratio(RUSSIA, BELARUS, year, path),
+                milex_ratio(RUSSIA, BELARUS, year),
                 f"{NMC} milex ratio; nearest year with Belarus milex",
             )
         )

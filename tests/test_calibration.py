@@ -1,18 +1,13 @@
-"""The calibrated numbers in the scenario files are the ones the data give (shared/data)."""
+"""The calibrated numbers in the scenario files are the ones the shipped data give (data/)."""
 
 from __future__ import annotations
 
 import math
-import os
 
 import pytest
 
 from scenarios import calibration as cal
 from scenarios.loader import load_scenario
-
-pytestmark = pytest.mark.skipif(
-    not cal.data_dir().exists() and os.environ.get("CI") != "true",
-    reason="shared/data is not beside this checkout")
 
 RUSSIA, UKRAINE, BELARUS, CHINA, USA, VIETNAM = 365, 369, 370, 710, 2, 816
 

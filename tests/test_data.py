@@ -1,0 +1,36 @@
+"""The shipped data (data/) are what the raw extracts give, and read the same everywhere."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scenarios import data
+
+RAW = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def test_every_shipped_table_loads_with_its_declared_columns():
+    for name, spec in data.EXTRACTS.items():
+        frame = data.table(name)
+        assert list(frame.columns) == list(spec.columns.values()), name
+        assert len(frame) > 0
+
+
+@pytest.mark.skipif(not RAW.is_dir() and os.environ.get("CI") != "true",
+                    reason="the raw extracts (shared/data) are not beside this checkout")
+@pytest.mark.parametrize("name", list(data.EXTRACTS))
+def test_shipped_files_are_what_the_raw_extracts_give(name, tmp_path):
+    derived = data.derive(name, RAW)
+    pd.testing.assert_frame_equal(derived, pd.read_parquet(data.DATA_DIR / f"{name}.parquet"))
+
+
+def test_rebuild_writes_the_same_bytes_twice(tmp_path):
+    if not RAW.is_dir():
+        pytest.skip("no raw extracts here")
+    first = {p.name: p.read_bytes() for p in data.rebuild(RAW, tmp_path / "a")}
+    second = {p.name: p.read_bytes() for p in data.rebuild(RAW, tmp_path / "b")}
+    assert first == second
