@@ -105,10 +105,9 @@ def data_dir() -> Path:
 
 @cache
 def _read(name: str, directory: str) -> pd.DataFrame:
-    path = Path(directory) / f"{name}.parquet"
     if name not in EXTRACTS:
         raise KeyError(f"no shipped table {name!r} (known: {', '.join(EXTRACTS)})")
-    return pd.read_parquet(path)
+    return pd.read_parquet(Path(directory) / f"{name}.parquet").astype(EXTRACTS[name].types)
 
 
 def table(name: str) -> pd.DataFrame:
