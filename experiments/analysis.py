@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from experiments import design
-from experiments.stats import bootstrap_ci, hazard_ratio, kaplan_meier, wilson
+from experiments.stats import bootstrap_ci, hazard_ratio, kaplan_meier, poisson_rate_ci, wilson
 from model.records import OUTCOMES
 
 COMPARISONS = (("hedge", "balance"), ("hedge", "bandwagon"))
@@ -241,3 +242,60 @@ def analyse(records: pd.DataFrame, sweep: Any) -> dict[str, pd.DataFrame]:
     tables["failures"] = failed.drop_duplicates(["run", "arm"])[
         ["run", "study", "point", "replicate", "seed", "arm", *factor_columns, "error"]]
     return tables
+
+
+# --- onset rates of a (major, minor, year) panel: the record's, or the model's ---------------
+
+PER = 100  # rates per 100 dyad-years
+
+
+def onset_rates(panel: pd.DataFrame, by: Sequence[str], outcomes: Sequence[str] = ("force", "war"),
+                ) -> pd.DataFrame:
+    """Per group of ``by``: dyad-years, and for each outcome the onsets, the rate per 100
+    dyad-years and its exact (Garwood) Poisson 95% interval."""
+    rows = []
+    for key, group in panel.groupby(list(by), sort=True, observed=True):
+        key = key if isinstance(key, tuple) else (key,)
+        exposure = len(group) / PER
+        row: dict[str, Any] = {**dict(zip(by, key, strict=True)), "dyad_years": len(group)}
+        for outcome in outcomes:
+            events = int(group[outcome].sum())
+            lo, hi = poisson_rate_ci(events, exposure)
+            row |= {f"{outcome}_onsets": events, f"{outcome}_rate": events / exposure,
+                    f"{outcome}_lo": lo, f"{outcome}_hi": hi}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rate_ratio(events: tuple[int, int], exposure: tuple[float, float]
+               ) -> tuple[float, float, float]:
+    """Ratio of two Poisson rates with its exact 95% interval (conditional on the total, the
+    first count is binomial: Clopper-Pearson, transformed)."""
+    (a, b), (ea, eb) = events, exposure
+    if a + b == 0 or ea <= 0 or eb <= 0:
+        return (float("nan"), float("nan"), float("nan"))
+    ci = stats.binomtest(a, a + b).proportion_ci(method="exact")
+
+    def ratio(p: float) -> float:
+        return p / (1 - p) * eb / ea if p < 1 else float("inf")
+
+    return ((a / ea) / (b / eb) if b else float("inf"), ratio(ci.low), ratio(ci.high))
+
+
+def class_ratios(panel: pd.DataFrame, pairs: Sequence[tuple[str, str]],
+                 outcomes: Sequence[str] = ("force", "war"), column: str = "alignment",
+                 by: Sequence[str] = ()) -> pd.DataFrame:
+    """Rate ratios between alignment classes (e.g. balance / non-aligned), per group of ``by``."""
+    rows = []
+    groups = panel.groupby(list(by), sort=True, observed=True) if by else [((), panel)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for a, b in pairs:
+            ga, gb = group[group[column] == a], group[group[column] == b]
+            for outcome in outcomes:
+                rr, lo, hi = rate_ratio((int(ga[outcome].sum()), int(gb[outcome].sum())),
+                                        (len(ga) / PER, len(gb) / PER))
+                rows.append({**dict(zip(by, key, strict=True)), "outcome": outcome,
+                             "ratio": f"{a} / {b}", "rate_ratio": rr, "lo": lo, "hi": hi,
+                             "onsets": f"{int(ga[outcome].sum())} / {int(gb[outcome].sum())}"})
+    return pd.DataFrame(rows)

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from experiments.engine import Executor
 from scenarios.loader import InputError
 
-COMMANDS: list[str] = ["hedgesim.commands", "hedgesim.sweeps", "hedgesim.cases", "hedgesim.viz"]
+COMMANDS: list[str] = ["hedgesim.commands", "hedgesim.sweeps", "hedgesim.cases", "hedgesim.history",
+                       "hedgesim.viz"]
 
 
 class UsageError(InputError):
