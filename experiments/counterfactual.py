@@ -467,14 +467,15 @@ def run_counterfactual(replicates: int, seed: int, executor: Executor | None = N
     seeds = replicate_seeds(seed, replicates)
     sub_seeds = seeds[: max(1, replicates // SUBSAMPLE)]
     variants = sensitivity_variants()
-    main = run_settings(main_settings(), seeds, executor)
-    sub = {s: df.iloc[: len(sub_seeds)].reset_index(drop=True) for s, df in main.items()}
-    extra = [s for s in (*decomposition_settings(), *sensitivity_settings(variants))
-             if s not in sub]
-    sub |= run_settings(extra, sub_seeds, executor)
     series_seeds = seeds[: min(SERIES_REPLICATES, replicates)]
-    series = run_settings(main_settings(), series_seeds, executor, series=True)
-    belarus = tessman_runs("belarus", ARMS, series_seeds, executor)
+    with executor or Executor() as ex:  # one set of workers for every phase
+        main = run_settings(main_settings(), seeds, ex)
+        sub = {s: df.iloc[: len(sub_seeds)].reset_index(drop=True) for s, df in main.items()}
+        extra = [s for s in (*decomposition_settings(), *sensitivity_settings(variants))
+                 if s not in sub]
+        sub |= run_settings(extra, sub_seeds, ex)
+        series = run_settings(main_settings(), series_seeds, ex, series=True)
+        belarus = tessman_runs("belarus", ARMS, series_seeds, ex)
     return Counterfactual(
         replicates=replicates, seed=seed, summary=summary_table(main, seed),
         decomposition=decomposition_table(sub, seed), shapley=shapley_table(sub, seed),

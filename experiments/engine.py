@@ -15,7 +15,6 @@ override tuples, never as model objects; each worker prepares a setting's scenar
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -152,9 +151,11 @@ class Task:
 
 def evaluate(task: Task) -> Records:
     """Run every item of a batch. A run that raises becomes one row with its error and no
-    outcomes; the batch goes on (a failed run is data, not the end of the experiment)."""
+    outcomes; the batch goes on (a failed run is data, not the end of the experiment). The
+    batch's records are gathered column by column and made one table at the end."""
     tune_allocator()
-    frames, series, model_series = [], [], []
+    parts: list[dict[str, np.ndarray]] = []
+    series, model_series = [], []
     for k, item in enumerate(task.items, start=task.first):
         keys = {"item": k, **dict(item.keys), "arm": item.setting.arm, "seed": item.seed}
         try:
@@ -162,18 +163,27 @@ def evaluate(task: Task) -> Records:
                                          everyone=task.everyone)
         except Exception as err:
             line = traceback.format_exception_only(err)[-1].strip()
-            frames.append(pd.DataFrame([{**keys, "error": line}]))
+            parts.append({**{c: np.array([v], dtype=object) for c, v in keys.items()},
+                          "error": np.array([line], dtype=object)})
             continue
         n = len(columns["state"])
-        frames.append(pd.DataFrame({**{c: np.full(n, v) if not isinstance(v, str) else [v] * n
-                                       for c, v in keys.items()}, **columns,
-                                    "error": [None] * n}))
+        parts.append({**{c: np.full(n, v, dtype=object if isinstance(v, str) else None)
+                         for c, v in keys.items()}, **columns,
+                      "error": np.full(n, None, dtype=object)})
         if recorder is not None:
             series.append(recorder.series().assign(**keys))
             model_series.append(recorder.model_series().assign(**keys))
-    return Records(pd.concat(frames, ignore_index=True),
+    return Records(_table(parts),
                    pd.concat(series, ignore_index=True) if series else None,
                    pd.concat(model_series, ignore_index=True) if model_series else None)
+
+
+def _table(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
+    """One table from per-run column arrays; a column a failed run lacks is missing there."""
+    names = list(dict.fromkeys(c for part in parts for c in part))
+    if all(len(part) == len(names) for part in parts):
+        return pd.DataFrame({c: np.concatenate([part[c] for part in parts]) for c in names})
+    return pd.concat([pd.DataFrame(part) for part in parts], ignore_index=True)[names]
 
 
 _TUNED: list[bool] = []
@@ -201,7 +211,11 @@ def tune_allocator() -> None:
 @dataclass
 class Executor:
     """Where tasks run: ``serial``, local ``processes`` or ``dask`` (``scheduler``: the address
-    of a running Dask scheduler; else a LocalCluster of ``workers``)."""
+    of a running Dask scheduler; else a LocalCluster of ``workers``).
+
+    Worker processes (or the Dask client) start at the first task. Used as a context manager
+    (``with Executor("processes", 2) as ex: ...``) they serve every ``run`` inside the block and
+    end with it; otherwise they end after each ``run``."""
 
     kind: str = "serial"
     workers: int = 1
@@ -214,22 +228,77 @@ class Executor:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {self.kind!r}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
+        self._held = False
+        self._backend: tuple[Any, ...] | None = None
+
+    def __enter__(self) -> Executor:
+        self._held = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._held = False
+        self.close()
+
+    def close(self) -> None:
+        """End the worker processes, or close the Dask client (and its LocalCluster)."""
+        backend, self._backend = self._backend, None
+        for part in backend or ():
+            if isinstance(part, ProcessPoolExecutor):
+                part.shutdown(wait=True, cancel_futures=True)
+            elif part is not None:
+                part.close()
 
     def map_unordered(self, fn: Callable[[Task], Records], tasks: Iterable[Task]
                       ) -> Iterator[Records]:
         """Results as they finish, with at most two tasks per worker in flight (flat memory)."""
         if self.kind == "serial" or (self.kind == "processes" and self.workers == 1):
             yield from map(fn, tasks)
-        elif self.kind == "processes":
-            yield from _processes(fn, tasks, self.workers)
-        else:
-            yield from _dask(fn, tasks, self.workers, self.scheduler, self.dask_processes)
+            return
+        try:
+            if self.kind == "processes":
+                pool = self._start_pool()
+                yield from _windowed(lambda t: pool.submit(fn, t),
+                                     lambda p: wait(p, return_when=FIRST_COMPLETED), tasks,
+                                     2 * self.workers)
+            else:
+                from distributed import wait as dask_wait
 
+                client = self._start_dask()
+                width = sum(client.nthreads().values()) or self.workers
+                yield from _windowed(lambda t: client.submit(fn, t, pure=False),
+                                     lambda p: tuple(map(set, dask_wait(
+                                         p, return_when="FIRST_COMPLETED"))), tasks, 2 * width)
+        except BaseException:
+            self.close()
+            raise
+        if not self._held:
+            self.close()
 
-def default_executor(workers: int | None = None) -> Executor:
-    """Local processes on every core (or ``workers``), serial for one."""
-    workers = workers or os.cpu_count() or 1
-    return Executor("processes" if workers > 1 else "serial", workers)
+    def _start_pool(self) -> ProcessPoolExecutor:
+        if self._backend is None:
+            import multiprocessing
+
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["experiments.worker"])
+            self._backend = (ProcessPoolExecutor(max_workers=self.workers, mp_context=context),)
+        return self._backend[0]
+
+    def _start_dask(self) -> Any:
+        if self._backend is None:
+            from distributed import Client, LocalCluster
+
+            if self.scheduler:
+                try:
+                    client = Client(self.scheduler, timeout="10s")
+                except (OSError, ValueError, TypeError) as err:
+                    raise ConnectionError(f"cannot connect to the Dask scheduler "
+                                          f"{self.scheduler} ({str(err).splitlines()[0]})") from None
+                self._backend = (client, None)
+            else:
+                cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                       processes=self.dask_processes, dashboard_address=None)
+                self._backend = (Client(cluster), cluster)
+        return self._backend[0]
 
 
 def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[set, set]],
@@ -243,48 +312,6 @@ def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[s
             nxt = next(todo, None)
             if nxt is not None:
                 pending.add(submit(nxt))
-
-
-def _processes(fn: Callable[[Task], Records], work: Iterable[Task], workers: int
-               ) -> Iterator[Records]:
-    import multiprocessing
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["experiments.worker"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        try:
-            yield from _windowed(lambda t: pool.submit(fn, t),
-                                 lambda p: wait(p, return_when=FIRST_COMPLETED), work, 2 * workers)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
-def _dask(fn: Callable[[Task], Records], work: Iterable[Task], workers: int,
-          scheduler: str | None, processes: bool) -> Iterator[Records]:
-    from distributed import Client, LocalCluster
-    from distributed import wait as dask_wait
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, ValueError, TypeError) as err:
-            raise ConnectionError(f"cannot connect to the Dask scheduler {scheduler} "
-                                  f"({str(err).splitlines()[0]})") from None
-        cluster = None
-    else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=processes,
-                               dashboard_address=None)
-        client = Client(cluster)
-    try:
-        width = sum(client.nthreads().values()) or workers
-        yield from _windowed(lambda t: client.submit(fn, t, pure=False),
-                             lambda p: tuple(map(set, dask_wait(p, return_when="FIRST_COMPLETED"))),
-                             work, 2 * width)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 # --- running --------------------------------------------------------------------------------

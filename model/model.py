@@ -258,7 +258,7 @@ class HedgeModel(mesa.Model):
     def _this_year(self) -> tuple[int, dict, dict]:
         if self._year is None or self._year[0] != self.world.step:
             self._year = (self.world.step, model_row(self.world, self.polarity),
-                          year_table(self.world, self.coefs, self.polarity))
+                          year_table(self.world, self.coefs))
         return self._year
 
     def year_row(self) -> dict[str, float]:

@@ -100,29 +100,29 @@ def outcomes(model: HedgeModel | Simulation, everyone: bool = False) -> pd.DataF
 
 # --- the yearly series -----------------------------------------------------------------------
 
-def year_table(world: World, coefs: Any, polarity: float) -> dict[str, Any]:
-    """Everything ``SERIES`` reads in a year, each [s] (per great power: one column each)."""
-    w, p = world, coefs
-    dep = m.dependency_on(w.state, p)
-    lev = m.leverage(w.state, p, dep)
-    columns: dict[str, Any] = {
-        "step": np.full(w.n_small, w.step), "year": np.full(w.n_small, w.year),
-        "state": np.asarray(w.names), "alive": w.alive.copy(),
-        "strategy": np.asarray(STRATEGY_NAMES)[w.strategy],
-        "autonomy": w.autonomy.copy(), "welfare": w.welfare.copy(), "capability": w.cap.copy(),
-        "territory": w.territory.copy(), "arming": w.arming.copy(),
-        "concessions": w.concessions.copy(), "at_war": w.at_war.any(axis=1),
-        "coerced": w.coerced.any(axis=1),
+def year_table(world: World, coefs: Any) -> dict[str, np.ndarray]:
+    """Everything ``SERIES`` reads in a year, each [s] (per great power: one column each). The
+    columns may be views on the world's arrays: take rows of them (a copy) before the year
+    moves on."""
+    w, st, p = world, world.state, coefs
+    n = len(w.names)
+    dep = m.dependency_on(st, p)
+    lev = m.leverage(st, p, dep)
+    columns: dict[str, np.ndarray] = {
+        "step": np.full(n, w.step), "year": np.full(n, w.year), "state": np.asarray(w.names),
+        "alive": st.alive, "strategy": np.asarray(STRATEGY_NAMES)[st.strategy],
+        "autonomy": st.autonomy, "welfare": st.welfare, "capability": st.cap,
+        "territory": st.territory, "arming": st.arming, "concessions": st.concessions,
+        "at_war": st.at_war.any(axis=1), "coerced": st.coerced.any(axis=1),
     }
     for g, gp in enumerate(w.gp_names):
         columns |= {
-            f"threat_{gp}": w.threat[:, g].copy(), f"gp_threat_{gp}": w.gp_threat[:, g].copy(),
-            f"alignment_{gp}": w.alignment[:, g].copy(), f"alliance_{gp}": w.alliance[:, g].copy(),
-            f"bases_{gp}": w.bases[:, g].copy(), f"credibility_{gp}": w.credibility[:, g].copy(),
+            f"threat_{gp}": st.threat[:, g], f"gp_threat_{gp}": st.gp_threat[:, g],
+            f"alignment_{gp}": st.alignment[:, g], f"alliance_{gp}": st.alliance[:, g],
+            f"bases_{gp}": st.bases[:, g], f"credibility_{gp}": st.credibility[:, g],
             f"leverage_{gp}": lev[:, g], f"dependency_{gp}": dep[:, g],
-            f"energy_{gp}": w.dependency[:, 1, g].copy(), f"credit_{gp}": w.dependency[:, 2, g].copy(),
-            f"trade_{gp}": w.dependency[:, 0, g].copy(),
-            f"gp_capability_{gp}": np.full(w.n_small, w.gp_cap[g]),
+            f"energy_{gp}": st.dependency[:, 1, g], f"credit_{gp}": st.dependency[:, 2, g],
+            f"trade_{gp}": st.dependency[:, 0, g], f"gp_capability_{gp}": np.full(n, st.gp_cap[g]),
         }
     return columns
 
@@ -139,22 +139,23 @@ def model_row(world: World, polarity: float) -> dict[str, float]:
 
 class Recorder:
     """Observes a ``Simulation`` each year and keeps one row per (year, small state), focal ones
-    only unless ``everyone``: the engine's way of keeping series, in whole arrays."""
+    only unless ``everyone``: the engine's way of keeping series, in whole arrays (one table is
+    made at the end)."""
 
     def __init__(self, everyone: bool = False) -> None:
         self.everyone = everyone
-        self.frames: list[pd.DataFrame] = []
+        self.years: list[dict[str, np.ndarray]] = []
         self.model_rows: list[dict[str, float]] = []
 
     def observe(self, sim: Simulation) -> None:
         w = sim.world
-        keep = slice(None) if self.everyone else np.flatnonzero(w.focal)
-        table = year_table(w, sim.coefs, sim.polarity)
-        self.frames.append(pd.DataFrame({k: v[keep] for k, v in table.items()}))
+        keep = np.arange(w.n_small) if self.everyone else np.flatnonzero(w.focal)
+        self.years.append({k: v[keep] for k, v in year_table(w, sim.coefs).items()})  # copies
         self.model_rows.append(model_row(w, sim.polarity))
 
     def series(self) -> pd.DataFrame:
-        return pd.concat(self.frames, ignore_index=True)
+        return pd.DataFrame({k: np.concatenate([year[k] for year in self.years])
+                             for k in self.years[0]})
 
     def model_series(self) -> pd.DataFrame:
         return pd.DataFrame(self.model_rows)
