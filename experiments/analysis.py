@@ -35,8 +35,8 @@ def ok_rows(records: pd.DataFrame) -> pd.DataFrame:
 
 def summary_of(group: pd.DataFrame, seed: int) -> dict[str, Any]:
     """Every summarised outcome of one set of records (``Outcome.summary``): shares with Wilson
-    intervals, means with bootstrap intervals over runs, medians over the records with the
-    event."""
+    intervals, means with bootstrap intervals over runs (averages without), medians over the
+    records with the event."""
     row: dict[str, Any] = {"runs": group["seed"].nunique(), "states": len(group)}
     for o in SUMMARISED:
         values = group[o.name]
@@ -44,11 +44,11 @@ def summary_of(group: pd.DataFrame, seed: int) -> dict[str, Any]:
             k, n = int(values.astype(bool).sum()), len(values)
             lo, hi = wilson(k, n)
             row |= {o.name: k / n if n else np.nan, f"{o.name}_lo": lo, f"{o.name}_hi": hi}
-        elif o.summary == "mean":
+        elif o.summary in ("mean", "average"):
             per_run = values.astype(float).groupby(group["seed"], sort=False).mean().to_numpy()
-            lo, hi = bootstrap_ci(per_run, seed=seed)
-            row |= {o.name: float(per_run.mean()) if per_run.size else np.nan,
-                    f"{o.name}_lo": lo, f"{o.name}_hi": hi}
+            row[o.name] = float(per_run.mean()) if per_run.size else np.nan
+            if o.summary == "mean":
+                row[f"{o.name}_lo"], row[f"{o.name}_hi"] = bootstrap_ci(per_run, seed=seed)
         else:  # median_event
             events = values[values >= 0]
             row |= {o.name: float(events.median()) if len(events) else np.nan,

@@ -32,14 +32,9 @@ from experiments.counterfactual import (
     _ci,
     _pct,
 )
+from experiments.style import CLASS_COLOURS, COLOURS, LINESTYLES, TIE_COLOUR
 from experiments.sweep import Study, Sweep
 
-# One colour per strategy arm, everywhere (the page's network included).
-COLOURS = {"historical": "#222222", "balance": "#4C72B0", "bandwagon": "#DD8452",
-           "hedge": "#55A868", "adaptive": "#8C8C8C"}
-TIE_COLOUR = "#BBBBBB"
-LINESTYLES = {"historical": (0, (4, 2)), "balance": "-", "bandwagon": "-", "hedge": "-",
-              "adaptive": ":"}
 plt.rcParams["svg.hashsalt"] = "hedgesim"  # stable SVG ids: same data, same bytes
 
 
@@ -114,7 +109,7 @@ def format_summary(summary: pd.DataFrame, key: str) -> str:
             continue
         if o.summary == "median_event":
             table[o.label] = summary[o.name].map(lambda v: "-" if math.isnan(v) else f"{v:.0f}")
-        elif o.kind in ("bool", "float"):
+        elif o.summary != "average":
             table[o.label] = [interval(r, o.name) for _, r in summary.iterrows()]
         else:
             table[o.label] = summary[o.name].map("{:.1f}".format)
@@ -136,7 +131,7 @@ def summary_json(summary: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
             entry[o.name] = num(r[o.name])
             if o.summary == "median_event":
                 entry[f"{o.name}_events"] = int(r[f"{o.name}_events"])
-            else:
+            elif o.summary != "average":
                 entry[f"{o.name}_ci"] = [num(r[f"{o.name}_lo"]), num(r[f"{o.name}_hi"])]
         out[str(r[key])] = entry
     return out
@@ -611,10 +606,6 @@ def _md(frame: pd.DataFrame, columns: Sequence[str]) -> str:
 
 
 # --- the historical record ------------------------------------------------------------------
-
-CLASS_COLOURS = {"bandwagon": COLOURS["bandwagon"], "balance": COLOURS["balance"],
-                 "both": "#8172B3", "non-aligned": COLOURS["hedge"]}
-
 
 def rate_text(frame: pd.DataFrame, outcome: str) -> list[str]:
     return [f"{r[f'{outcome}_rate']:.2f} [{r[f'{outcome}_lo']:.2f}, {r[f'{outcome}_hi']:.2f}]"

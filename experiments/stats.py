@@ -5,6 +5,7 @@ with confidence bands and Cox hazard ratios (lifelines), exact Poisson intervals
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,10 @@ LEVEL = 0.95
 RESAMPLES = 2000
 
 
+@lru_cache(maxsize=65536)
 def wilson(successes: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    """Wilson score interval for a proportion (good at 0 and 1, unlike the normal one)."""
+    """Wilson score interval for a proportion (good at 0 and 1, unlike the normal one); cached,
+    as a report asks for the same counts many times."""
     if n == 0:
         return (float("nan"), float("nan"))
     ci = stats.binomtest(int(successes), int(n)).proportion_ci(level, method="wilson")

@@ -162,9 +162,14 @@ def tessman_runs(scenario: str, strategies: Sequence[str], seeds: Sequence[int],
 
 
 def tessman_summary(rows: pd.DataFrame) -> pd.DataFrame:
-    """Share of runs passing each filter, and the median evidence, per strategy arm and state."""
-    evidence = [c for c in rows.columns if c[:2] in ("f1", "f2", "f3") and c[2] == "_"]
+    """Share of runs passing each filter, the median evidence (over the runs long enough to
+    judge), and how many runs ended too soon to show a sustained line, per strategy arm and
+    state."""
+    evidence = [c for c in rows.columns if c[:2] in ("f1", "f2", "f3") and c[2] == "_"
+                and not c.endswith("_years_alive")]
+    rows = rows.assign(too_short=rows.get("f1_years_alive", pd.Series(np.nan, rows.index)).notna())
     g = rows.groupby(["scenario", "strategy", "state", "leader"], sort=False)
     out = g[["filter_1", "filter_2", "filter_3", "hedger"]].mean().add_prefix("share_")
     out = out.join(g[evidence].median().add_prefix("median_"))
+    out = out.join(g["too_short"].sum().rename("runs_too_short"))
     return out.join(g.size().rename("replicates")).reset_index()

@@ -1,10 +1,24 @@
 """hedgesim: do small states that hedge survive more often, and keep more autonomy, than those
-that balance or bandwagon, and where does the answer flip?"""
+that balance or bandwagon, and where does the answer flip?
 
-from experiments.engine import Executor, Item, Setting, paired, replicate_seeds, run, run_replicates
-from model.model import HedgeModel, Simulation
-from scenarios.loader import load_scenario
+The names below are loaded when first used, so that the command line starts without importing
+the model (``hedgesim --help`` need not compile anything)."""
 
-__all__ = ["Executor", "HedgeModel", "Item", "Setting", "Simulation", "load_scenario", "paired",
-           "replicate_seeds", "run", "run_replicates"]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "Executor": "experiments.engine", "Item": "experiments.engine",
+    "Setting": "experiments.engine", "paired": "experiments.engine",
+    "replicate_seeds": "experiments.engine", "run": "experiments.engine",
+    "run_replicates": "experiments.engine", "HedgeModel": "model.model",
+    "Simulation": "model.model", "load_scenario": "scenarios.loader",
+}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'hedgesim' has no attribute {name!r}")
+    return getattr(import_module(_EXPORTS[name]), name)

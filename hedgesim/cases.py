@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.engine import replicate_seeds
 from hedgesim.cli import UsageError, add_executor_options, executor_from
 from scenarios.loader import load_scenario
 from scenarios.schema import POLICIES
@@ -73,7 +72,8 @@ def counterfactual_command(args: argparse.Namespace) -> int:
 
 
 def tessman_command(args: argparse.Namespace) -> int:
-    from experiments.tessman import tessman_runs, tessman_summary
+    from experiments.engine import replicate_seeds
+    from experiments.tessman import MIN_YEARS, tessman_runs, tessman_summary
 
     _check_counts(args)
     spec = load_scenario(args.scenario)
@@ -98,6 +98,9 @@ def tessman_command(args: argparse.Namespace) -> int:
                                  and not np.isnan(v))
             print(f"  filter {i} ({name}): passed in {_pct(row[f'share_filter_{i}'])}; "
                   f"median {evidence}")
+        if row["runs_too_short"]:
+            print(f"  {row['runs_too_short']} run(s) ended within {MIN_YEARS} years: too short to "
+                  f"show a sustained line (counted as failing every filter)")
     return 0
 
 

@@ -8,9 +8,12 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from experiments.engine import Executor
 from scenarios.loader import InputError
+
+if TYPE_CHECKING:
+    from experiments.engine import Executor
 
 COMMANDS: list[str] = ["hedgesim.commands", "hedgesim.sweeps", "hedgesim.cases", "hedgesim.history",
                        "hedgesim.viz"]
@@ -34,6 +37,8 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
 
 def executor_from(args: argparse.Namespace, progress: bool = True) -> Executor:
     """The executor the options ask for, checked before any work starts."""
+    from experiments.engine import Executor
+
     workers = args.workers if args.workers is not None else os.cpu_count() or 1
     if workers < 1:
         raise UsageError(f"--workers {workers}: must be at least 1")

@@ -12,9 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.analysis import summarise
-from experiments.engine import Setting, paired, replicate_seeds, run
-from experiments.report import format_summary, summary_json
 from hedgesim.cli import UsageError, add_executor_options, executor_from
 from scenarios.loader import Scenario, builtin_names, load_scenario
 from scenarios.params import PARAMS
@@ -88,6 +85,10 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from experiments.analysis import summarise
+    from experiments.engine import Setting, paired, replicate_seeds, run
+    from experiments.report import format_summary, summary_json
+
     _check_counts(args)
     overrides = parse_overrides(args.overrides)
     scenario = load_scenario(args.scenario).with_overrides(overrides)
@@ -185,6 +186,10 @@ def cmd_params(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: each built-in case under its own strategy and each fixed one, all arms of
     all cases through the engine in one go."""
+    from experiments.analysis import summarise
+    from experiments.engine import Setting, paired, replicate_seeds, run
+    from experiments.report import format_summary
+
     _check_counts(args)
     print(f"hedgesim demo: {args.replicates} replicates per arm, seed {args.seed}; "
           f"95% intervals in brackets\n")

@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from experiments.analysis import class_ratios, onset_rates
 from hedgesim.cli import UsageError
-from scenarios.history import FIRST, LAST, build_panel
+from scenarios.history import FIRST, LAST
 
 RATIO_PAIRS = (("balance", "non-aligned"), ("bandwagon", "non-aligned"), ("both", "non-aligned"),
                ("balance", "bandwagon"))
@@ -31,6 +30,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def record_tables(first: int = FIRST, last: int = LAST):
     """The panel and the record's tables, as ``hedgesim history`` prints and writes them."""
+    from experiments.analysis import class_ratios, onset_rates
+    from scenarios.history import build_panel
+
     panel = build_panel(first, last)
     tables = {
         "rates_by_class": onset_rates(panel, ["alignment"]),

@@ -7,8 +7,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiments.runner import load_manifest, load_results, parse_shard, run_sweep
-from experiments.sweep import load_sweep, parse_sweep
 from hedgesim.cli import add_executor_options, executor_from
 
 
@@ -36,6 +34,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
+    from experiments.runner import parse_shard, run_sweep
+    from experiments.sweep import load_sweep
+
     sweep = load_sweep(args.sweep)
     shard = parse_shard(args.shard) if args.shard else (0, 1)
     executor = executor_from(args, progress=not args.quiet)
@@ -61,6 +62,8 @@ def analyze_command(args: argparse.Namespace) -> int:
 
 def _report(dirs: list[Path]) -> Path:
     from experiments.report import write_report
+    from experiments.runner import load_manifest, load_results
+    from experiments.sweep import parse_sweep
 
     manifest = load_manifest(*dirs)
     sweep = parse_sweep(manifest["sweep"], manifest["path"])

@@ -33,9 +33,9 @@ class Outcome:
     """One column of the per-(run, arm, state) record.
 
     ``summary`` says how a set of records summarises it: ``share`` (a proportion, with a Wilson
-    interval), ``mean`` (with a bootstrap interval over runs) or ``median_event`` (the median over
-    the records where it is not -1); ``label`` is its heading in the command line's tables
-    (empty: not shown there)."""
+    interval), ``mean`` (with a bootstrap interval over runs), ``average`` (a mean over runs
+    without an interval) or ``median_event`` (the median over the records where it is not -1);
+    ``label`` is its heading in the command line's tables (empty: not shown there)."""
 
     name: str
     kind: str
@@ -62,9 +62,9 @@ OUTCOMES: tuple[Outcome, ...] = (
             lambda w, s: np.where(w.first_war_step >= 0, w.first_war_step + 1, -1),
             "median_event", "years to war"),
     Outcome("coercions", "int", "years with a coercion episode",
-            lambda w, s: w.coercions, "mean", "coercions"),
+            lambda w, s: w.coercions, "average", "coercions"),
     Outcome("welfare_final", "float", "welfare at the end (1 at the start)",
-            lambda w, s: w.welfare, "mean"),
+            lambda w, s: w.welfare, "average"),
     Outcome("years_lived", "int", "years it existed in the run (the run's length if it survived)",
             _years_lived),
     Outcome("end_year", "int", "calendar year in which it ended, -1 if it survived",
@@ -73,7 +73,7 @@ OUTCOMES: tuple[Outcome, ...] = (
             lambda w, s: np.asarray(END_CAUSES)[w.end_cause]),
     Outcome("wars", "int", "wars fought", lambda w, s: w.wars),
     Outcome("territory_lost", "float", "share of its initial territory lost",
-            lambda w, s: 1.0 - w.territory, "mean"),
+            lambda w, s: 1.0 - w.territory, "average"),
     Outcome("autonomy_final", "float", "autonomy at the end", lambda w, s: w.autonomy),
     Outcome("strategy_final", "str", "its strategy at the end",
             lambda w, s: np.asarray(STRATEGY_NAMES)[w.strategy]),

@@ -21,6 +21,7 @@ from matplotlib.patheffects import withStroke
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from experiments.style import COLOURS
 from model import mechanisms as m
 from model.model import HedgeModel
 from model.records import STRATEGY_NAMES, Recorder
@@ -46,11 +47,11 @@ DPI = 90
 FIGSIZE = (5.25, 4.3)
 SELECT_HEIGHT = 0.95  # inches taken by the focal state's drop-down above its figure
 
-STRATEGY_COLOURS = dict(zip(STRATEGY_NAMES, ["tab:blue", "tab:purple", "tab:green"], strict=True))
+STRATEGY_COLOURS = {name: COLOURS[name] for name in STRATEGY_NAMES}  # as in every report
 GP_COLOURS = ["tab:brown", "tab:cyan", "tab:pink", "tab:olive", "tab:gray"]
 DEAD_COLOUR = "#d0d0d0"
 WAR_COLOUR = "tab:red"
-COERCION_COLOUR = "tab:orange"
+COERCION_COLOUR = "gold"
 HALO = [withStroke(linewidth=2.5, foreground="white")]  # keeps labels readable over the network
 
 
@@ -263,7 +264,7 @@ def focal_figure(model: VizModel, state: str) -> Figure:
     axes[2].set_ylim(-0.02, 1.02)
     axes[0].legend(fontsize=7, ncol=min(w.n_great, 5), loc="upper left")
     axes[2].xaxis.get_major_locator().set_params(integer=True)
-    axes[2].set_xlabel("year (shaded: coerced orange, at war red)", fontsize=8)
+    axes[2].set_xlabel("year (shaded: coerced gold, at war red)", fontsize=8)
     axes[0].set_title(state, fontsize=10)
     return fig
 
