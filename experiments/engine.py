@@ -32,6 +32,7 @@ from model.records import Recorder, outcome_columns
 from scenarios.loader import Scenario, load_scenario
 
 EXECUTORS = ("serial", "processes", "dask")
+HISTORY = "history:"
 MAX_BATCH = 50  # items per task at most
 
 
@@ -98,8 +99,14 @@ class Records:
 
 # --- evaluating a batch of items (in a worker) ----------------------------------------------
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def _scenario(ref: str) -> Scenario:
+    """A built-in name, a .toml path, or ``history:YEAR``: the world of a real year built from
+    its observables (``scenarios.historical``), as ``hedgesim validate`` runs it."""
+    if ref.startswith(HISTORY):
+        from scenarios.historical import historical_world
+
+        return historical_world(int(ref.removeprefix(HISTORY)), 1)
     return load_scenario(ref)
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from experiments.engine import Executor
 
 COMMANDS: list[str] = ["hedgesim.commands", "hedgesim.sweeps", "hedgesim.cases", "hedgesim.history",
+                       "hedgesim.validate",
                        "hedgesim.viz"]
 
 

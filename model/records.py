@@ -123,6 +123,8 @@ def year_table(world: World, coefs: Any) -> dict[str, np.ndarray]:
             f"leverage_{gp}": lev[:, g], f"dependency_{gp}": dep[:, g],
             f"energy_{gp}": st.dependency[:, 1, g], f"credit_{gp}": st.dependency[:, 2, g],
             f"trade_{gp}": st.dependency[:, 0, g], f"gp_capability_{gp}": np.full(n, st.gp_cap[g]),
+            f"war_{gp}": st.at_war[:, g], f"coerced_{gp}": st.coerced[:, g],
+            f"proximity_{gp}": st.proximity[:, g],
         }
     return columns
 

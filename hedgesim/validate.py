@@ -1,0 +1,90 @@
+"""``hedgesim validate``: the model held against the 1816-2010 record (docs/validation.md)."""
+
+from __future__ import annotations
+
+import argparse
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from hedgesim.cli import UsageError, add_executor_options, executor_from
+from scenarios.loader import ScenarioError
+from scenarios.params import BY_NAME
+
+MAX_REPLICATES = 1000
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="hold the model against the 1816-2010 record: patterns "
+                                        "by alignment class and a hindcast of real dyad-years",
+                       description="Build the world of every window's start year from its "
+                                   "observables, run it, and compare the model's onset rates by "
+                                   "alignment class with the record's; score the model's "
+                                   "predicted probabilities of force and war against what "
+                                   "happened, beside simple baselines.")
+    p.add_argument("--params", type=Path, default=None, metavar="FILE",
+                   help="a TOML file with a [params] table of model-wide parameters to use")
+    p.add_argument("--replicates", type=int, default=20, help="runs per window (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--window", type=int, default=5, help="years per window (default 5)")
+    p.add_argument("--out", type=Path, default=Path("validation-results"),
+                   help="where to write report.md, the tables and the figure")
+    add_executor_options(p)
+    p.set_defaults(handler=validate_command)
+
+
+def read_params(path: Path) -> dict[str, Any]:
+    """A [params] table of model-wide parameters, each checked against the registry."""
+    from scenarios.loader import parse_scenario
+
+    if not path.is_file():
+        raise UsageError(f"--params {path}: no such file")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    extra = set(data) - {"params"}
+    if extra or not isinstance(data.get("params"), dict):
+        raise ScenarioError(f"{path}: expected one [params] table, not {sorted(data) or 'nothing'}")
+    params = data["params"]
+    for name in params:
+        if name not in BY_NAME:
+            raise ScenarioError(f"{path}: [params]: unknown parameter {name!r} "
+                                f"(see `hedgesim params`)")
+    probe = {"scenario": {"name": "probe", "start_year": 2000, "steps": 1}, "params": params,
+             "great_power": [{"name": "A"}, {"name": "B"}], "small_state": [{"name": "s"}]}
+    parse_scenario(probe, str(path))  # every value checked as in a scenario file
+    return dict(params)
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    from experiments.report import write_validation
+    from experiments.validate import validate
+
+    if not 1 <= args.replicates <= MAX_REPLICATES:
+        raise UsageError(f"--replicates {args.replicates}: must be between 1 and {MAX_REPLICATES}")
+    if not 1 <= args.window <= 20:
+        raise UsageError(f"--window {args.window}: must be between 1 and 20")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: must be zero or positive")
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    overrides = read_params(args.params) if args.params else {}
+    result = validate(overrides, replicates=args.replicates, seed=args.seed, window=args.window,
+                      executor=executor_from(args))
+    p = result.patterns
+    print("onsets per 100 dyad-years by alignment class: record [95% CI] and model")
+    for _, r in p.iterrows():
+        print(f"  {r['alignment']:>11s}  force {r['record_force_rate']:5.2f} "
+              f"[{r['record_force_lo']:.2f}, {r['record_force_hi']:.2f}] model "
+              f"{r['model_force_rate']:5.2f} {'inside' if r['force_inside'] else 'OUTSIDE'}   "
+              f"war {r['record_war_rate']:5.2f} [{r['record_war_lo']:.2f}, "
+              f"{r['record_war_hi']:.2f}] model {r['model_war_rate']:5.2f} "
+              f"{'inside' if r['war_inside'] else 'OUTSIDE'}")
+    print("\nhindcast ROC AUC [95% CI]")
+    for _, r in result.scores.iterrows():
+        print(f"  {r['era']} {r['outcome']:>5s} {r['predictor']:>16s}  {r['auc']:.2f} "
+              f"[{r['auc_lo']:.2f}, {r['auc_hi']:.2f}]  Brier {r['brier']:.3f}")
+    write_validation(result, args.out)
+    print(f"\nwrote {args.out}/report.md, the tables (CSV) and validation.png/.svg")
+    return 0
