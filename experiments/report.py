@@ -739,8 +739,9 @@ def validation_report(validation: Any) -> str:
         *md_table(p, shown), "",
         "## Ratios between classes (exact 95% intervals)", "",
         *md_table(v.ratios, ["source", "outcome", "ratio", "rate_ratio", "lo", "hi", "onsets"]),
-        "", "## Behaviour: class shares by capability ratio (record and model)", "",
-        *md_table(v.behaviour, ["ratio_band", "alignment", "record", "model"]), "",
+        "", "## Behaviour: class shares by capability ratio and by whether the major has a "
+        "rival (record and model)", "",
+        *md_table(v.behaviour, ["by", "group", "alignment", "record", "model"]), "",
         "## Hindcast: the major's force or war against the minor within the window", "",
         "Baselines are logistic fits on the same rows, in-sample per era (which favours them); "
         "the model is fitted to nothing here.", "",

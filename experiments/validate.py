@@ -101,14 +101,18 @@ def compare(model: pd.DataFrame, record: pd.DataFrame, by: Sequence[str]) -> pd.
 
 def behaviour(model: pd.DataFrame, record: pd.DataFrame) -> pd.DataFrame:
     """Who allies with whom: the share of each alignment class within each capability-ratio band
-    and by whether the major has a rival available, in the record and in the model (Walt: do
-    stronger minors balance more?)."""
-    def shares(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-        t = frame.astype({"ratio_band": str, "alignment": str}).groupby("ratio_band")[
-            "alignment"].value_counts(normalize=True)
-        return t.rename(source).reset_index()
-    return shares(record, "record").merge(shares(model, "model"), how="outer",
-                                          on=["ratio_band", "alignment"]).fillna(0.0)
+    and by whether the major has a rival the minor could turn to, in the record and in the
+    model (Walt: do stronger minors balance more, and is balancing likelier where support is
+    available?)."""
+    def shares(frame: pd.DataFrame, source: str, by: str) -> pd.DataFrame:
+        t = frame.astype({by: str, "alignment": str}).groupby(by)["alignment"].value_counts(
+            normalize=True)
+        return t.rename(source).reset_index().rename(columns={by: "group"}).assign(by=by)
+    parts = [shares(record, "record", by).merge(shares(model, "model", by), how="outer",
+                                                on=["by", "group", "alignment"])
+             for by in ("ratio_band", "rival_available")]
+    return pd.concat(parts, ignore_index=True)[["by", "group", "alignment", "record",
+                                                "model"]].fillna(0.0)
 
 
 # --- the hindcast -------------------------------------------------------------------------
@@ -257,11 +261,16 @@ def validate(overrides: Mapping[str, Any] | None = None, *, replicates: int = RE
     failed = records.outcomes["error"].dropna()
     if len(failed):
         raise RuntimeError(f"a historical world failed to run: {failed.iloc[0]}")
-    model = model_rows(records.series, starts)
     record = build_panel(first, starts[-1] + window - 1)
+    names = _names()
+    model = model_rows(records.series, starts)
+    available = record.assign(major=record["major"].map(names)).groupby(["major", "year"])[
+        "rival_available"].first()  # the record's rule, read from the same observables
+    model["rival_available"] = available.reindex(pd.MultiIndex.from_arrays(
+        [model["major"], model["year"]])).fillna(False).to_numpy(bool)
     ratio_rec = class_ratios(record, RATIO_PAIRS).assign(source="record")
     ratio_mod = class_ratios(model, RATIO_PAIRS).assign(source="model")
-    rows = hindcast_rows(model, record, starts, window, replicates, _names())
+    rows = hindcast_rows(model, record, starts, window, replicates, names)
     return Validation(
         replicates=replicates, seed=seed, window=window, overrides=overrides,
         patterns=compare(model, record, ["alignment"]),

@@ -11,7 +11,8 @@ Rules (docs/validation.md):
   *balance* a pact with another major but not with G; *both* pacts with G and with another
   major; *non-aligned* no pact with any major.
 - **Observables**: the CINC ratio G/m (COW NMC), the contiguity type, whether G has a strategic
-  rivalry (Thompson & Dreyer) with a major m is allied to, m's trade (imports + exports, COW).
+  rivalry (Thompson & Dreyer) with a major m is allied to (``rival_patron``) or with any other
+  major (``rival_available``: a rival m could turn to), m's trade (imports + exports, COW).
 - **Outcomes**: ``force``, the number of MIDs (GML) that begin that year in which G is on side A
   against m with G's hostility level 4 or 5 (use of force or war); ``war``, the number of COW
   inter-state wars between G and m that begin that year.
@@ -92,6 +93,9 @@ def build_panel(first: int = FIRST, last: int = LAST) -> pd.DataFrame:
     rivalry |= {(b, a, y) for a, b, y in rivalry}
     panel["rival_patron"] = [any((g, h, y) in rivalry for h in o)
                              for g, o, y in zip(panel["major"], others, panel["year"], strict=True)]
+    rival_majors = {(a, y) for a, b, y in rivalry if (b, y) in is_major}
+    panel["rival_available"] = [(g, y) in rival_majors
+                                for g, y in zip(panel["major"], panel["year"], strict=True)]
 
     nmc = table("nmc").set_index(["ccode", "year"])["cinc"]
     panel["cinc_major"] = nmc.reindex(pd.MultiIndex.from_arrays(

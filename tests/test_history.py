@@ -64,6 +64,7 @@ def test_the_alignment_classes_follow_the_defence_pacts(tiny):
     assert (ten.loc[1905:] == "non-aligned").all()
     rival = tiny[tiny["minor"] == 10].set_index("year")["rival_patron"]
     assert rival[1902] and rival[1903] and not rival[1900] and not rival[1905]
+    assert tiny["rival_available"].all()  # majors 1 and 2 are rivals throughout
 
 
 def test_outcomes_count_onsets_by_the_major_on_side_a(tiny):
