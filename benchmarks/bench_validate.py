@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.engine import Executor  # noqa: E402
-from experiments.validate import validate  # noqa: E402
+from experiments.engine import Executor
+from experiments.validate import validate
 
 
 def seconds(replicates: int, workers: int) -> float:

@@ -23,6 +23,13 @@ def problem(names: Sequence[str], bounds: Sequence[tuple[float, float]]) -> dict
     return {"num_vars": len(names), "names": list(names), "bounds": [list(b) for b in bounds]}
 
 
+def size(design: str, factors: int, samples: int, levels: Sequence[int]) -> int:
+    """How many points a design has, known before any is drawn (to bound a sweep up front)."""
+    if design == "grid":
+        return int(np.prod(levels, dtype=object)) if levels else 1
+    return samples * {"lhs": 1, "sobol": factors + 2, "morris": factors + 1}[design]
+
+
 def grid(levels: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
     """The full factorial: every combination of every factor's levels, the last factor
     varying fastest."""

@@ -138,8 +138,8 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     """Run every run of ``sweep`` (of its ``shard``) not yet in ``out``; failures are recorded,
     not raised."""
     out = Path(out)
+    runs = [r for r in sweep.runs() if r.run % shard[1] == shard[0]]  # the design first
     done = prepare(sweep, out)
-    runs = [r for r in sweep.runs() if r.run % shard[1] == shard[0]]
     pending = [r for r in runs if r.run not in done]
     table_schema = schema(sweep)
     failed: list[tuple[int, str, str]] = []

@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,13 +41,18 @@ import pandas as pd
 from experiments import design
 from experiments.engine import replicate_seeds
 from model.records import OUTCOME_NAMES
-from scenarios.loader import Scenario, ScenarioError, load_scenario
+from scenarios.loader import Scenario, ScenarioError, load_scenario, read_toml
 from scenarios.schema import POLICIES, STRATEGIES
 
 SWEEP_FIELDS = {"name", "description", "arms", "seed", "replicates"}
 STUDY_FIELDS = {"name", "scenario", "design", "samples", "replicates", "steps", "regime",
                 "fixed", "vary"}
 RANGE_FIELDS = {"low", "high", "levels"}
+# Bounds on every size, checked before any work starts (docs/sweeps.md).
+MAX_REPLICATES = 100_000
+MAX_STEPS = 1000  # as `hedgesim run --steps` and a scenario's steps
+MAX_SAMPLES = 1 << 20
+MAX_RUNS = 10_000_000
 # Columns of a sweep's records that a factor may not be named after: the run's keys, the
 # engine's, and the outcome record's (model/records.py).
 RESERVED = {"run", "study", "point", "replicate", "seed", "arm", "item", "setting", "error",
@@ -143,11 +148,13 @@ class Sweep:
 
     @property
     def factor_kinds(self) -> dict[str, str]:
-        """Every varied factor of every study and its column type."""
+        """Every varied factor of every study and its column type (a factor that is an integer
+        in one study and a real number in another is a real number)."""
         kinds: dict[str, str] = {}
         for study in self.studies:
             for f in study.factors:
-                kinds.setdefault(f.name, f.kind)
+                kinds[f.name] = "float" if {kinds.get(f.name, f.kind), f.kind} == {
+                    "int", "float"} else kinds.get(f.name, f.kind)
         return kinds
 
     def digest(self) -> str:
@@ -189,10 +196,7 @@ def load_sweep(path: str | Path) -> Sweep:
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: no such sweep file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path)
     return parse_sweep(data, str(path))
 
 
@@ -207,14 +211,17 @@ def parse_sweep(data: dict[str, Any], path: str = "<sweep>") -> Sweep:
     _known(path, "[sweep]", head, SWEEP_FIELDS)
     name = _typed(path, "[sweep]", head, "name", str, None)
     arms = head.get("arms", list(STRATEGIES))
-    if (not isinstance(arms, list) or not arms or len(set(arms)) != len(arms)
-            or any(a not in POLICIES for a in arms)):
+    if (not isinstance(arms, list) or not arms or not all(isinstance(a, str) for a in arms)
+            or len(set(arms)) != len(arms) or any(a not in POLICIES for a in arms)):
         raise ScenarioError(f"{path}: [sweep]: field 'arms' must be a list of distinct "
                             f"strategies from {', '.join(POLICIES)}, not {arms!r}")
     seed = _typed(path, "[sweep]", head, "seed", int, 0)
     if seed < 0:
         raise ScenarioError(f"{path}: [sweep]: field 'seed' must be >= 0")
     replicates = _typed(path, "[sweep]", head, "replicates", int, 10)
+    if not 1 <= replicates <= MAX_REPLICATES:
+        raise ScenarioError(f"{path}: [sweep]: field 'replicates' must be between 1 and "
+                            f"{MAX_REPLICATES:,}")
     entries = data.get("study")
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict)
                                                                for e in entries):
@@ -224,6 +231,19 @@ def parse_sweep(data: dict[str, Any], path: str = "<sweep>") -> Sweep:
     names = [s.name for s in studies]
     if len(set(names)) != len(names):
         raise ScenarioError(f"{path}: study names must be distinct, not {names!r}")
+    kinds: dict[str, set[bool]] = {}
+    for study in studies:
+        for f in study.factors:
+            kinds.setdefault(f.name, set()).add(f.kind == "str")
+    mixed = sorted(n for n, k in kinds.items() if len(k) > 1)
+    if mixed:
+        raise ScenarioError(f"{path}: factor {mixed[0]!r} is labelled in one study and numeric "
+                            f"in another; give it one kind")
+    total = sum(s.replicates * design.size(s.design, len(s.factors), s.samples,
+                                           [len(f.values) for f in s.factors]) for s in studies)
+    if total > MAX_RUNS:
+        raise ScenarioError(f"{path}: {total:,} runs, more than the {MAX_RUNS:,} a sweep may have "
+                            f"(fewer samples, levels or replicates; or split it into sweeps)")
     return Sweep(name=name, description=_typed(path, "[sweep]", head, "description", str, ""),
                  arms=tuple(arms), seed=seed, studies=studies, data=data, path=path)
 
@@ -253,6 +273,9 @@ def _study(path: str, index: int, data: dict[str, Any], replicates: int, base: P
     entry = f"study {label!r}"
     _known(path, entry, data, STUDY_FIELDS)
     name = _typed(path, entry, data, "name", str, None)
+    if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", name):
+        raise ScenarioError(f"{path}: {entry}: field 'name' must be 1-64 letters, digits, '_', "
+                            f"'.' or '-' (it names the report's files)")
     ref = _typed(path, entry, data, "scenario", str, None)
     if ref.endswith(".toml") and not Path(ref).is_absolute():
         ref = str((base / ref).resolve())
@@ -267,10 +290,12 @@ def _study(path: str, index: int, data: dict[str, Any], replicates: int, base: P
     samples = _typed(path, entry, data, "samples", int, 0 if kind == "grid" else None)
     reps = _typed(path, entry, data, "replicates", int, replicates)
     steps = _typed(path, entry, data, "steps", int, scenario.steps)
-    for key, value, low in (("samples", samples, 0 if kind == "grid" else 2),
-                            ("replicates", reps, 1), ("steps", steps, 1)):
-        if value < low:
-            raise ScenarioError(f"{path}: {entry}: field {key!r} must be >= {low}")
+    for key, value, low, high in (("samples", samples, 0 if kind == "grid" else 2, MAX_SAMPLES),
+                                  ("replicates", reps, 1, MAX_REPLICATES),
+                                  ("steps", steps, 1, MAX_STEPS)):
+        if not low <= value <= high:
+            raise ScenarioError(f"{path}: {entry}: field {key!r} must be between {low} and "
+                                f"{high:,}, not {value:,}")
     if kind == "sobol" and samples & (samples - 1):
         raise ScenarioError(f"{path}: {entry}: field 'samples' must be a power of two for "
                             f"design 'sobol', not {samples}")

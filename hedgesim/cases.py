@@ -9,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from hedgesim.cli import UsageError, add_executor_options, executor_from
+from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
 from scenarios.loader import load_scenario
 from scenarios.schema import POLICIES
 
 DEFAULT_REPLICATES = 1000
 DEFAULT_TESSMAN_REPLICATES = 100
+MAX_REPLICATES = 100_000
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +28,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help=f"paired runs per arm (default {DEFAULT_REPLICATES}); the decomposition "
                         f"and sensitivity check use a quarter of them")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    p.add_argument("--out", type=Path, default=Path("counterfactual-results"),
+    p.add_argument("--out", type=out_dir, default=Path("counterfactual-results"),
                    help="output directory (default counterfactual-results/)")
     add_executor_options(p)
     p.set_defaults(handler=counterfactual_command)
@@ -50,8 +51,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _check_counts(args: argparse.Namespace) -> None:
-    if args.replicates < 1:
-        raise UsageError(f"--replicates: must be at least 1, not {args.replicates}")
+    if not 1 <= args.replicates <= MAX_REPLICATES:
+        raise UsageError(f"--replicates {args.replicates}: must be between 1 and "
+                         f"{MAX_REPLICATES:,}")
     if args.seed < 0:
         raise UsageError(f"--seed: must be a non-negative integer, not {args.seed}")
 
@@ -61,8 +63,7 @@ def counterfactual_command(args: argparse.Namespace) -> int:
     from experiments.report import write_counterfactual
 
     _check_counts(args)
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out: {args.out} exists and is not a directory")
+    check_out(args.out)
     result = run_counterfactual(args.replicates, args.seed, executor_from(args))
     write_counterfactual(result, args.out)
     for claim in result.claims:

@@ -8,7 +8,8 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from scenarios.loader import InputError
 
@@ -52,10 +53,42 @@ def executor_from(args: argparse.Namespace, progress: bool = True) -> Executor:
     return Executor("processes" if workers > 1 else "serial", workers, progress=progress)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with the project's one-line errors: the problem, then where to find help."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("hedgesim").strip()
+        print(f"hedgesim: error: {command + ': ' if command else ''}{message} "
+              f"(see `{self.prog} --help`)", file=sys.stderr)
+        sys.exit(2)
+
+
+def out_dir(text: str) -> Path:
+    """argparse's type for an output directory: the text as given (Path('') would be '.')."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a directory, not ''")
+    return Path(text)
+
+
+def check_out(path: Path, flag: str = "--out") -> Path:
+    """An output directory that can be written, checked before any work starts: not empty, not
+    an existing file, under a directory this process may write in."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path}: exists and is not a directory")
+    parent = path
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise UsageError(f"{flag} {path}: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: {parent} is not writable")
+    return path
+
+
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hedgesim",
         description="Small states between great powers: balance, bandwagon or hedge?")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,7 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, or a one-line usage error (Parser.error)
+        return int(done.code or 0)
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args) or 0
@@ -76,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, ConnectionError) as err:  # a Dask scheduler that cannot be reached
         print(f"hedgesim: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # a full disk, a folder removed under us: said, not a traceback
+        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        print(f"hedgesim: error: {err.strerror or err}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("hedgesim: interrupted", file=sys.stderr)
         return 130

@@ -12,12 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from hedgesim.cli import UsageError, add_executor_options, executor_from
+from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
 from scenarios.loader import Scenario, builtin_names, load_scenario
 from scenarios.params import PARAMS
 from scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, POLICIES, SMALL_STATE_FIELDS
 
 DEMO_SCENARIOS = ("ukraine", "vietnam", "belarus")
+MAX_REPLICATES = 100_000  # per arm; a sweep takes more runs, in batches it can resume
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="NAME=VALUE", help="override a parameter (see `hedgesim params`)")
-    run.add_argument("--out", type=Path, help="write outcomes and per-step series as Parquet here")
+    run.add_argument("--out", type=out_dir, help="write outcomes and per-step series as Parquet here")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_executor_options(run)
     run.set_defaults(handler=cmd_run)
@@ -76,8 +77,9 @@ def _value(text: str) -> Any:
 
 
 def _check_counts(args: argparse.Namespace) -> None:
-    if args.replicates < 1:
-        raise UsageError(f"--replicates {args.replicates}: must be at least 1")
+    if not 1 <= args.replicates <= MAX_REPLICATES:
+        raise UsageError(f"--replicates {args.replicates}: must be between 1 and "
+                         f"{MAX_REPLICATES:,}")
     if getattr(args, "steps", None) is not None and not 1 <= args.steps <= 1000:
         raise UsageError(f"--steps {args.steps}: must be between 1 and 1000")
     if args.seed < 0:
@@ -93,8 +95,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = parse_overrides(args.overrides)
     scenario = load_scenario(args.scenario).with_overrides(overrides)
     scenario = scenario.with_strategy(args.strategy)
-    if args.out is not None and args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    if args.out is not None:
+        check_out(args.out)
     setting = Setting.of(args.scenario, args.strategy or "historical", overrides, args.steps)
     records = run(paired([setting], replicate_seeds(args.seed, args.replicates)),
                   executor_from(args), series=args.out is not None)

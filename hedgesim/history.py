@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hedgesim.cli import UsageError
+from hedgesim.cli import UsageError, check_out, out_dir
 from scenarios.history import FIRST, LAST
 
 RATIO_PAIRS = (("balance", "non-aligned"), ("bandwagon", "non-aligned"), ("both", "non-aligned"),
@@ -20,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                    "shipped COW, ATOP, GML MID and Thompson-Dreyer data and print "
                                    "force and war onsets per 100 dyad-years by alignment class, "
                                    "era and capability ratio, with exact Poisson 95% intervals.")
-    p.add_argument("--out", type=Path, default=Path("history-results"),
+    p.add_argument("--out", type=out_dir, default=Path("history-results"),
                    help="where to write the panel, the tables (Parquet, CSV), the figure and "
                         "report.md (default history-results/)")
     p.add_argument("--first", type=int, default=FIRST, help=f"first year (default {FIRST})")
@@ -49,8 +49,7 @@ def history_command(args: argparse.Namespace) -> int:
     if not FIRST <= args.first <= args.last <= LAST:
         raise UsageError(f"--first {args.first} --last {args.last}: need {FIRST} <= first <= "
                          f"last <= {LAST}")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    check_out(args.out)
     panel, tables = record_tables(args.first, args.last)
     print(f"majors and their contiguous minors, {args.first}-{args.last}: {len(panel):,} "
           f"dyad-years, {int(panel['force'].sum())} force onsets, {int(panel['war'].sum())} war "

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hedgesim.cli import add_executor_options, executor_from
+from hedgesim.cli import add_executor_options, check_out, executor_from, out_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +16,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                                        "and replicates; results stream to DIR/runs/ (Parquet). "
                                        "Rerun the same command to resume.")
     sweep.add_argument("sweep", help="sweep definition (.toml), e.g. experiments/quick.toml")
-    sweep.add_argument("--out", required=True, metavar="DIR", help="results directory")
+    sweep.add_argument("--out", type=out_dir, required=True, metavar="DIR", help="results directory")
     add_executor_options(sweep)
     sweep.add_argument("--shard", metavar="I/N", default=None,
                        help="run only shard I of N (0 <= I < N), e.g. a Slurm array's "
@@ -37,6 +37,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     from experiments.runner import parse_shard, run_sweep
     from experiments.sweep import load_sweep
 
+    check_out(Path(args.out))
     sweep = load_sweep(args.sweep)
     shard = parse_shard(args.shard) if args.shard else (0, 1)
     executor = executor_from(args, progress=not args.quiet)

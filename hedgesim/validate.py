@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import tomllib
 from pathlib import Path
 from typing import Any
 
-from hedgesim.cli import UsageError, add_executor_options, executor_from
-from scenarios.loader import ScenarioError
+from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
+from scenarios.loader import ScenarioError, read_toml
 from scenarios.params import BY_NAME
 
 MAX_REPLICATES = 1000
@@ -27,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--replicates", type=int, default=20, help="runs per window (default 20)")
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     p.add_argument("--window", type=int, default=5, help="years per window (default 5)")
-    p.add_argument("--out", type=Path, default=Path("validation-results"),
+    p.add_argument("--out", type=out_dir, default=Path("validation-results"),
                    help="where to write report.md, the tables and the figure")
     add_executor_options(p)
     p.set_defaults(handler=validate_command)
@@ -39,10 +38,7 @@ def read_params(path: Path) -> dict[str, Any]:
 
     if not path.is_file():
         raise UsageError(f"--params {path}: no such file")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"{path}: not valid TOML: {err}") from None
+    data = read_toml(path)
     extra = set(data) - {"params"}
     if extra or not isinstance(data.get("params"), dict):
         raise ScenarioError(f"{path}: expected one [params] table, not {sorted(data) or 'nothing'}")
@@ -67,8 +63,7 @@ def validate_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--window {args.window}: must be between 1 and 20")
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed}: must be zero or positive")
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"--out {args.out}: exists and is not a directory")
+    check_out(args.out)
     overrides = read_params(args.params) if args.params else {}
     result = validate(overrides, replicates=args.replicates, seed=args.seed, window=args.window,
                       executor=executor_from(args))

@@ -26,6 +26,7 @@ from scenarios.schema import (
 )
 
 BUILTIN_DIR = Path(__file__).resolve().parent
+RESERVED_NAME = "rest of world"  # the last partner of every world (model/world.py)
 SECTIONS = {"scenario", "params", "great_power", "partner", "small_state", "generic"}
 HEADER = {"name": str, "description": str, "start_year": int, "steps": int}
 HEADER_RANGE = {"start_year": (1800, 2200), "steps": (1, 1000)}
@@ -102,6 +103,8 @@ class Scenario:
                 spec = _field(self.path, entry, fields, key)
                 if spec.per:
                     keys = gp_names if spec.per == "great_power" else [*gp_names, *self.partners]
+                    if sub == head:
+                        keys = [k for k in keys if k != head]
                     if sub not in keys:
                         raise ScenarioError(f"{self.path}: {entry}: {key} takes one of "
                                             f"{', '.join(keys)} after the dot")
@@ -136,11 +139,36 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     if not path.is_file():
         raise ScenarioError(f"{name_or_path}: no such scenario (built-ins: "
                             f"{', '.join(builtin_names())}; or give a .toml file)")
+    return parse_scenario(read_toml(path), str(path))
+
+
+MAX_FILE_BYTES = 1 << 20  # 1 MiB: far above any real scenario or sweep
+MAX_LINE = 4096  # characters: a key nested thousands deep is refused before it is parsed
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A scenario or sweep file's data, refused in one line if it is too large, has a line too
+    long or nesting too deep to be a real one, or is not TOML (its content is never echoed)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(f"{path}: {size:,} bytes, larger than the {MAX_FILE_BYTES:,} a "
+                                f"scenario or sweep file may have")
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{path}: not valid TOML: not UTF-8 text") from None
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot be read ({err.strerror})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > MAX_LINE:
+            raise ScenarioError(f"{path}: line {number} has {len(line):,} characters, more than "
+                                f"the {MAX_LINE:,} allowed")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{path}: not valid TOML: {err}") from None
-    return parse_scenario(data, str(path))
+    except RecursionError:
+        raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
 
 
 def parse_scenario(data: dict[str, Any], path: str) -> Scenario:
@@ -175,8 +203,14 @@ def parse_scenario(data: dict[str, Any], path: str) -> Scenario:
         if extra:
             raise ScenarioError(f"{path}: partner {entry['name']!r}: unknown field "
                                 f"{sorted(extra)[0]!r}")
-    if set(partners) & set(gp_names) or "rest of world" in partners:
-        raise ScenarioError(f"{path}: partner names must differ from great powers' names")
+    state_names = [e["name"] for e in _entries(path, data, "small_state")]
+    taken = {**dict.fromkeys(partners, "a partner"), **dict.fromkeys(gp_names, "a great power")}
+    for kind, names in (("partner", partners), ("small_state", state_names)):
+        for name in names:
+            owner = taken.get(name)
+            if owner and not (kind == "partner" and owner == "a partner"):
+                raise ScenarioError(f"{path}: {kind} {name!r}: the name is already {owner}'s; "
+                                    f"names must be unique across the scenario")
     gps = tuple(_entity(path, "great_power", e, GREAT_POWER_FIELDS, gp_names, partners)
                 for e in gp_list)
     states = tuple(_entity(path, "small_state", e, SMALL_STATE_FIELDS, gp_names, partners)
@@ -189,6 +223,7 @@ def parse_scenario(data: dict[str, Any], path: str) -> Scenario:
                    for f in GENERATOR_FIELDS}
         for key in generic_data:
             _field(path, "[generic]", GENERATOR_FIELDS, key)
+        _check_generic_shares(path, "[generic]", generic)
     elif not gps or not states:
         raise ScenarioError(f"{path}: a scenario needs at least one [[great_power]] and one "
                             f"[[small_state]] (or a [generic] table)")
@@ -213,9 +248,14 @@ def _entries(path: str, data: dict[str, Any], section: str) -> list[dict[str, An
     seen: set[str] = set()
     for i, entry in enumerate(entries):
         name = entry.get("name")
-        if not isinstance(name, str) or not name or "." in name:
+        if (not isinstance(name, str) or not name or "." in name or not name.isprintable()
+                or name != name.strip() or len(name) > 64):
             raise ScenarioError(f"{path}: {section} #{i + 1}: field 'name' must be a non-empty "
-                                f"string without dots")
+                                f"printable string of at most 64 characters, without dots or "
+                                f"surrounding spaces")
+        if name == RESERVED_NAME:
+            raise ScenarioError(f"{path}: {section} #{i + 1}: field 'name': {name!r} is "
+                                f"reserved for the rest of the world")
         if name in seen:
             raise ScenarioError(f"{path}: {section} {name!r}: the name is used twice")
         seen.add(name)
@@ -346,7 +386,16 @@ def _schedule(path: str, entry: str, value: Any) -> list[dict[str, Any]]:
     return steps
 
 
+def _check_generic_shares(path: str, entry: str, generic: dict[str, Any]) -> None:
+    total = generic["share_balance"] + generic["share_bandwagon"] + generic["share_hedge"]
+    if total > 1.0 + 1e-9:
+        raise ScenarioError(f"{path}: {entry}: share_balance + share_bandwagon + share_hedge = "
+                            f"{total:g}, above 1 (the rest choose adaptively)")
+
+
 def _check_shares(scenario: Scenario) -> None:
+    if scenario.generic is not None:
+        _check_generic_shares(scenario.path, "--set generic", scenario.generic)
     for state in scenario.small_states:
         for channel in CHANNELS:
             total = sum(state.get(channel, {}).values())

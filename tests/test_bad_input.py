@@ -1,0 +1,162 @@
+"""Bad input ends in one line naming the file, entry and field, exit status 2, no traceback,
+checked before any work starts and leaving nothing written (issue on reliability)."""
+
+from __future__ import annotations
+
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from experiments import engine, runner
+from experiments.engine import Executor
+from experiments.sweep import load_sweep, parse_sweep
+from hedgesim.cli import main
+from scenarios.loader import ScenarioError, load_scenario, parse_scenario
+from tests.helpers import scenario_data
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = str(ROOT / "experiments" / "quick.toml")
+
+
+def one_line_exit_2(capsys, argv: list[str], expected: str = "") -> str:
+    start = time.perf_counter()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("hedgesim: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err and expected in err
+    assert time.perf_counter() - start < 10, "checked before any work starts"
+    return err
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["run", "ukraine", "--out", "/dev/null/x"], "/dev/null"),
+    (["run", "ukraine", "--out", ""], "--out"),
+    (["run", "ukraine", "--replicates", "1000000000000"], "--replicates"),
+    (["run", "ukraine", "--workers", "0"], "--workers 0"),
+    (["run", "ukraine", "--set", "Russia.hostility.Russia=1"], "hostility"),
+    (["sweep", QUICK, "--out", "x", "--scheduler", "not a url"], "--scheduler"),
+    (["sweep", QUICK, "--out", "x", "--shard", "2/2"], "--shard"),
+    (["run"], "--help"),
+    (["run", "ukraine", "--strategy", "nonsense"], "--help"),
+    (["no-such-command"], "--help"),
+])
+def test_bad_arguments_are_one_line(capsys, argv, expected):
+    one_line_exit_2(capsys, argv, expected)
+
+
+def test_an_existing_file_as_out_is_refused_and_untouched(tmp_path, capsys):
+    target = tmp_path / "taken"
+    target.write_text("x")
+    one_line_exit_2(capsys, ["sweep", QUICK, "--out", str(target)], "not a directory")
+    assert target.read_text() == "x" and list(tmp_path.iterdir()) == [target]
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda d: d["small_state"][0].update(name="Near"), "already a great power"),
+    (lambda d: d["great_power"][1].update(name="rest of world"), "reserved"),
+    (lambda d: d["small_state"][0].update(name="Sm\x1b[31mall"), "printable"),
+    (lambda d: d["small_state"][0].update(name="Sm\x00all"), "printable"),
+    (lambda d: d["partner"][0].update(name="Far"), "already a great power"),
+])
+def test_names_that_would_hide_or_garble_an_entity_are_refused(change, expected):
+    data = scenario_data()
+    change(data)
+    with pytest.raises(ScenarioError, match=expected) as err:
+        parse_scenario(data, "test.toml")
+    assert "\x1b" not in str(err.value) and "\x00" not in str(err.value)
+
+
+def test_strategy_shares_above_one_are_refused():
+    with pytest.raises(ScenarioError, match="above 1"):
+        load_scenario("generic").with_overrides({"generic.share_balance": 1.0,
+                                                 "generic.share_bandwagon": 1.0,
+                                                 "generic.share_hedge": 1.0})
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("x = 1\n" * 200_000, "larger than"),
+    ("[params]\n" + "a." * 50_000 + "a = 1\n", "characters"),
+    ("steps = " + "[" * 1000 + "1" + "]" * 1000 + "\n", "nested too deeply"),
+    ("[scenario\n", "not valid TOML"),
+])
+def test_oversized_overlong_and_malformed_files_are_one_line(tmp_path, text, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match=expected) as err:
+        load_scenario(str(path))
+    assert "\n" not in str(err.value)
+    with pytest.raises(ScenarioError, match=expected):
+        load_sweep(path)
+
+
+def tiny(**study) -> dict:
+    return {"sweep": {"name": "tiny", "seed": 7, "replicates": 2},
+            "study": [{"name": "g", "scenario": "generic", "steps": 5,
+                       "fixed": {"generic.n_small": 3},
+                       "vary": {"generic.revisionism_mean": [0.2, 0.8]}, **study}]}
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda d: d["study"][0]["vary"].update(seed=[1, 2]), "column of the results"),
+    (lambda d: d["study"][0]["vary"].update(survived=[1, 2]), "column of the results"),
+    (lambda d: d["study"][0].update(name="a/b"), "field 'name'"),
+    (lambda d: d["sweep"].update(arms=[["hedge"]]), "field 'arms'"),
+    (lambda d: d["study"][0].update(steps=1001), "field 'steps'"),
+    (lambda d: d["study"][0].update(design="lhs", samples=2**40,
+                                    vary={"generic.revisionism_mean": {"low": 0.1, "high": 0.9},
+                                          "generic.border_share": {"low": 0.1, "high": 0.5}}),
+     "field 'samples'"),
+    (lambda d: d["sweep"].update(replicates=10**9), "field 'replicates'"),
+])
+def test_bad_sweeps_are_refused_up_front(edit, expected):
+    data = tiny()
+    edit(data)
+    with pytest.raises(ScenarioError, match=expected):
+        parse_sweep(data, "s.toml")
+
+
+def test_a_factor_integer_in_one_study_and_real_in_another_keeps_its_values(tmp_path):
+    data = tiny()
+    data["study"][0]["vary"] = {"war_slope": [1, 2]}
+    data["study"].append({**data["study"][0], "name": "h", "vary": {"war_slope": [0.5, 1.5]}})
+    sweep = parse_sweep(data, "s.toml")
+    assert sweep.factor_kinds["war_slope"] == "float"
+    runner.run_sweep(sweep, tmp_path / "out")
+    values = runner.load_results(tmp_path / "out").groupby("study")["war_slope"].unique()
+    assert sorted(values["h"]) == [0.5, 1.5] and sorted(values["g"]) == [1.0, 2.0]
+
+
+def test_one_arm_and_all_failing_sweeps_still_get_a_report(tmp_path, monkeypatch):
+    from experiments.report import write_report
+
+    one_arm = parse_sweep({**tiny(regime=None), "sweep": {**tiny()["sweep"], "arms": ["hedge"]}})
+    runner.run_sweep(one_arm, tmp_path / "one")
+    assert write_report(runner.load_results(tmp_path / "one"), one_arm, tmp_path / "one").exists()
+
+    def broken(*args, **kwargs):
+        raise FloatingPointError("model blew up")
+
+    monkeypatch.setattr(engine, "simulate", broken)
+    sweep = parse_sweep(tiny())
+    result = runner.run_sweep(sweep, tmp_path / "fail", Executor())
+    assert len(result.failed) == 2 * 2 * 3
+    report = write_report(runner.load_results(tmp_path / "fail"), sweep, tmp_path / "fail")
+    assert "No finished runs" in report.read_text()
+
+
+def test_a_refused_sweep_leaves_no_manifest(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(textwrap.dedent("""
+        [sweep]
+        name = "big"
+        [[study]]
+        name = "g"
+        scenario = "generic"
+        design = "lhs"
+        samples = 1099511627776
+        vary = { "generic.revisionism_mean" = { low = 0.1, high = 0.9 }, "war_slope" = { low = 1, high = 2 } }
+        """))
+    one_line_exit_2(capsys, ["sweep", str(bad), "--out", str(tmp_path / "out")], "samples")
+    assert not (tmp_path / "out").exists()
