@@ -8,6 +8,10 @@ kill -9, a crash) loses at most the batches in flight, and rerunning the same co
 run already on disk. ``DIR/manifest.json`` holds the sweep definition and its digest; a different
 sweep pointed at the same DIR is refused.
 
+Each part has its SHA-256 beside it (``_part-….parquet.sha256``, written first; Parquet readers skip it) and Parquet's own
+page checksums: a part that is damaged (a truncated or empty file, a broken footer, flipped bytes)
+is named, removed and run again on resume, and reading results refuses it.
+
 ``shard=(i, n)`` runs only the runs whose number is i modulo n, for batch schedulers (a Slurm job
 array): shards write disjoint parts, into one shared DIR or one DIR each, and the union of the n
 shards is the unsharded sweep, row for row.
@@ -15,10 +19,11 @@ shards is the unsharded sweep, row for row.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +37,7 @@ from model.records import OUTCOMES
 from scenarios.loader import InputError
 
 RUNS_DIR = "runs"
+CHECKSUM = ".sha256"  # _PART.sha256 beside each part: its SHA-256 ("_": Parquet readers skip it)
 MANIFEST = "manifest.json"
 ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
 KEYS: dict[str, pa.DataType] = {
@@ -48,6 +54,7 @@ class SweepResult:
     skipped: int
     failed: list[tuple[int, str, str]]
     out: Path
+    damaged: list[str] = field(default_factory=list)  # parts found damaged and run again
 
 
 def schema(sweep: Sweep) -> pa.Schema:
@@ -69,8 +76,9 @@ def items(sweep: Sweep, runs: Sequence[Run]) -> list[Item]:
     return out
 
 
-def prepare(sweep: Sweep, out: Path) -> set[int]:
-    """Create DIR or check that it holds this sweep; the runs already on disk."""
+def prepare(sweep: Sweep, out: Path) -> tuple[set[int], list[str]]:
+    """Create DIR or check that it holds this sweep; the runs already on disk, and the damaged
+    parts removed so that their runs are run again."""
     manifest = {"sweep": sweep.data, "path": str(Path(sweep.path).resolve()),
                 "digest": sweep.digest()}
     path = out / MANIFEST
@@ -90,13 +98,49 @@ def prepare(sweep: Sweep, out: Path) -> set[int]:
         atomic_write(path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=1) + "\n"))
     for stale in (out / RUNS_DIR).glob(".*.tmp"):
         stale.unlink(missing_ok=True)
-    return completed(out)
+    return completed(out, repair=True)
 
 
-def completed(out: Path) -> set[int]:
-    """Run ids with rows on disk (failed ones too: the same seed fails the same way)."""
-    parts = sorted((out / RUNS_DIR).glob("part-*.parquet"))
-    return {int(r) for p in parts for r in pq.read_table(p, columns=["run"])["run"].to_pylist()}
+def sidecar_of(part: Path) -> Path:
+    return part.with_name(f"_{part.name}{CHECKSUM}")
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def damage(part: Path) -> str | None:
+    """Why a part cannot be trusted (its checksum file is missing or disagrees, or Parquet
+    cannot read it), or None."""
+    sidecar = sidecar_of(part)
+    if not sidecar.is_file():
+        return "no checksum"
+    if sidecar.read_text(encoding="utf-8").strip() != checksum(part):
+        return "checksum mismatch"
+    try:
+        pq.read_table(part)
+    except (pa.ArrowException, OSError) as err:
+        return f"unreadable ({str(err).splitlines()[0]})"
+    return None
+
+
+def completed(out: Path, repair: bool = False) -> set[int] | tuple[set[int], list[str]]:
+    """Run ids with rows on disk (failed ones too: the same seed fails the same way). With
+    ``repair``, damaged parts are removed (their runs will run again) and named too."""
+    runs: set[int] = set()
+    damaged = []
+    for part in sorted((out / RUNS_DIR).glob("part-*.parquet")):
+        why = damage(part)
+        if why is None:
+            runs |= set(pq.read_table(part, columns=["run"])["run"].to_pylist())
+        elif repair:
+            damaged.append(f"{part.name}: {why}")
+            part.unlink(missing_ok=True)
+            sidecar_of(part).unlink(missing_ok=True)
+        else:
+            raise InputError(f"{part}: damaged ({why}); run the same `hedgesim sweep` again to "
+                             f"redo its runs")
+    return (runs, damaged) if repair else runs
 
 
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
@@ -118,7 +162,12 @@ def write_part(out: Path, rows: pd.DataFrame, table_schema: pa.Schema) -> None:
     frame = rows.reindex(columns=table_schema.names)
     table = pa.Table.from_pandas(frame, schema=table_schema, preserve_index=False)
     path = out / RUNS_DIR / f"part-{int(rows['run'].min()):08d}-{int(rows['run'].max()):08d}.parquet"
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer, write_page_checksum=True)
+    data = buffer.getvalue().to_pybytes()
+    sidecar = sidecar_of(path)  # first: a part is never without its checksum
+    atomic_write(sidecar, lambda tmp: tmp.write_text(hashlib.sha256(data).hexdigest() + "\n"))
+    atomic_write(path, lambda tmp: tmp.write_bytes(data))
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -139,17 +188,20 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     not raised."""
     out = Path(out)
     runs = [r for r in sweep.runs() if r.run % shard[1] == shard[0]]  # the design first
-    done = prepare(sweep, out)
+    done, damaged = prepare(sweep, out)
     pending = [r for r in runs if r.run not in done]
     table_schema = schema(sweep)
     failed: list[tuple[int, str, str]] = []
-    for records in stream(items(sweep, pending), executor, batch=batch and batch * len(sweep.arms),
+    workers = executor.workers if executor is not None else 1
+    runs_per_task = batch or max(1, min(50, -(-len(pending) // (8 * workers))))
+    # whole runs in every task: a part holds every arm of its runs, and is named by them
+    for records in stream(items(sweep, pending), executor, batch=runs_per_task * len(sweep.arms),
                           desc=sweep.name):
         rows = records.outcomes
         write_part(out, rows, table_schema)
         bad = rows[rows["error"].notna()].drop_duplicates(["run", "arm"])
         failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
-    return SweepResult(len(runs), len(runs) - len(pending), failed, out)
+    return SweepResult(len(runs), len(runs) - len(pending), failed, out, damaged)
 
 
 def load_results(*outs: str | Path) -> pd.DataFrame:
@@ -159,6 +211,8 @@ def load_results(*outs: str | Path) -> pd.DataFrame:
     for out, path in zip(outs, paths, strict=True):
         if not path.is_dir() or not any(path.glob("part-*.parquet")):
             raise InputError(f"{out}: no sweep results here (expected {path}/part-*.parquet)")
+    for path in paths:
+        completed(path.parent)  # every part checked before it is read
     frames = [pd.read_parquet(p) for p in paths]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     return frame.sort_values(["run", "arm", "state"], kind="stable", ignore_index=True)

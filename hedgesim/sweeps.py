@@ -42,6 +42,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     shard = parse_shard(args.shard) if args.shard else (0, 1)
     executor = executor_from(args, progress=not args.quiet)
     result = run_sweep(sweep, args.out, executor, shard=shard)
+    for part in result.damaged:
+        print(f"hedgesim: {part}: damaged, removed and run again", file=sys.stderr)
     where = f" (shard {shard[0]}/{shard[1]})" if args.shard else ""
     print(f"{result.total} runs in {args.out}{where} ({result.skipped} already done before)")
     if args.shard:
