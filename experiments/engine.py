@@ -17,8 +17,10 @@ from __future__ import annotations
 import ctypes
 import sys
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -34,6 +36,7 @@ from scenarios.loader import Scenario, load_scenario
 EXECUTORS = ("serial", "processes", "dask")
 HISTORY = "history:"
 MAX_BATCH = 50  # items per task at most
+MAX_RETRIES = 3  # deaths of a worker on one task before its runs are recorded as failed
 
 
 @dataclass(frozen=True)
@@ -164,14 +167,12 @@ def evaluate(task: Task) -> Records:
     parts: list[dict[str, np.ndarray]] = []
     series, model_series = [], []
     for k, item in enumerate(task.items, start=task.first):
-        keys = {"item": k, **dict(item.keys), "arm": item.setting.arm, "seed": item.seed}
+        keys = item_keys(item, k)
         try:
             columns, recorder = simulate(item.setting, item.seed, series=task.series,
                                          everyone=task.everyone)
         except Exception as err:
-            line = traceback.format_exception_only(err)[-1].strip()
-            parts.append({**{c: np.array([v], dtype=object) for c, v in keys.items()},
-                          "error": np.array([line], dtype=object)})
+            parts.append(failure(keys, traceback.format_exception_only(err)[-1].strip()))
             continue
         n = len(columns["state"])
         parts.append({**{c: np.full(n, v, dtype=object if isinstance(v, str) else None)
@@ -183,6 +184,24 @@ def evaluate(task: Task) -> Records:
     return Records(_table(parts),
                    pd.concat(series, ignore_index=True) if series else None,
                    pd.concat(model_series, ignore_index=True) if model_series else None)
+
+
+def item_keys(item: Item, k: int) -> dict[str, Any]:
+    return {"item": k, **dict(item.keys), "arm": item.setting.arm, "seed": item.seed}
+
+
+def failure(keys: dict[str, Any], line: str) -> dict[str, np.ndarray]:
+    """The one row of a run that failed: its keys and its error."""
+    return {**{c: np.array([v], dtype=object) for c, v in keys.items()},
+            "error": np.array([line], dtype=object)}
+
+
+def lost(task: Task, retries: int) -> Records:
+    """The records of a task whose runs kept ending their worker process (a crash in compiled
+    code, the out-of-memory killer): every run failed, the rest of the work goes on."""
+    line = f"WorkerLost: the worker process died running this batch, {retries} times"
+    return Records(_table([failure(item_keys(item, k), line)
+                           for k, item in enumerate(task.items, start=task.first)]))
 
 
 def _table(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
@@ -251,7 +270,12 @@ class Executor:
         backend, self._backend = self._backend, None
         for part in backend or ():
             if isinstance(part, ProcessPoolExecutor):
-                part.shutdown(wait=True, cancel_futures=True)
+                workers = list((getattr(part, "_processes", None) or {}).values())
+                part.shutdown(wait=False, cancel_futures=True)
+                for worker in workers:  # a worker mid-batch would otherwise run it out
+                    worker.terminate()
+                for worker in workers:
+                    worker.join(5)
             elif part is not None:
                 part.close()
 
@@ -263,10 +287,7 @@ class Executor:
             return
         try:
             if self.kind == "processes":
-                pool = self._start_pool()
-                yield from _windowed(lambda t: pool.submit(fn, t),
-                                     lambda p: wait(p, return_when=FIRST_COMPLETED), tasks,
-                                     2 * self.workers)
+                yield from self._resilient(fn, tasks)
             else:
                 from distributed import wait as dask_wait
 
@@ -280,6 +301,49 @@ class Executor:
             raise
         if not self._held:
             self.close()
+
+    def _resilient(self, fn: Callable[[Task], Records], tasks: Iterable[Task]
+                   ) -> Iterator[Records]:
+        """Tasks on the local pool, surviving the loss of a worker: when one dies, the pool is
+        started afresh and the tasks that were in flight run again one at a time, so the one
+        that kills its worker is found; after ``MAX_RETRIES`` deaths its runs are recorded as
+        failed and the rest go on."""
+        todo = iter(tasks)
+        suspects: deque[tuple[Task, int]] = deque()
+        pending: dict[Any, tuple[Task, int]] = {}
+        pool = self._start_pool()
+        while True:
+            limit = 1 if suspects else 2 * self.workers
+            while len(pending) < limit:
+                if suspects:
+                    task, tries = suspects.popleft()
+                else:
+                    task, tries = next(todo, None), 0
+                    if task is None:
+                        break
+                pending[pool.submit(fn, task)] = (task, tries)
+            if not pending:
+                return
+            alone = len(pending) == 1
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            broken = False
+            for future in done:
+                task, tries = pending.pop(future)
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if alone and tries + 1 >= MAX_RETRIES:
+                        yield lost(task, tries + 1)
+                    else:
+                        suspects.append((task, tries + 1 if alone else tries))
+                    continue
+                yield result
+            if broken:
+                suspects.extend(pending.values())
+                pending.clear()
+                self.close()
+                pool = self._start_pool()
 
     def _start_pool(self) -> ProcessPoolExecutor:
         if self._backend is None:

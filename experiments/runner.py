@@ -8,9 +8,10 @@ kill -9, a crash) loses at most the batches in flight, and rerunning the same co
 run already on disk. ``DIR/manifest.json`` holds the sweep definition and its digest; a different
 sweep pointed at the same DIR is refused.
 
-Each part has its SHA-256 beside it (``_part-….parquet.sha256``, written first; Parquet readers skip it) and Parquet's own
-page checksums: a part that is damaged (a truncated or empty file, a broken footer, flipped bytes)
-is named, removed and run again on resume, and reading results refuses it.
+Each part has its SHA-256 beside it (``_part-….parquet.sha256``, written first; Parquet readers
+skip it) and Parquet's own page checksums: a part that is damaged (a truncated or empty file, a
+broken footer, flipped bytes) is named, removed and run again on resume, and reading results
+refuses it.
 
 ``shard=(i, n)`` runs only the runs whose number is i modulo n, for batch schedulers (a Slurm job
 array): shards write disjoint parts, into one shared DIR or one DIR each, and the union of the n

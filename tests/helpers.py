@@ -29,3 +29,20 @@ def scenario_data(**state: Any) -> dict[str, Any]:
 
 def small_model(**state: Any) -> HedgeModel:
     return HedgeModel(parse_scenario(scenario_data(**state), "test.toml"), rng=1)
+
+
+class KillingEvaluate:
+    """The engine's ``evaluate``, except that the task starting at item ``killer`` ends its
+    worker process, as a crash in compiled code or the out-of-memory killer would."""
+
+    def __init__(self, killer: int) -> None:
+        self.killer = killer
+
+    def __call__(self, task):
+        import os
+
+        from experiments.engine import evaluate
+
+        if task.first == self.killer:
+            os._exit(1)
+        return evaluate(task)

@@ -167,8 +167,18 @@ def test_figures_mark_war_and_coercion():
 
 def test_viz_command_serves_app_offline_on_localhost(monkeypatch):
     calls = []
-    monkeypatch.setattr("subprocess.run", lambda cmd, env, check: calls.append((cmd, env)) or
-                        type("Done", (), {"returncode": 0})())
+
+    class Server:
+        def __init__(self, cmd, env):
+            calls.append((cmd, env))
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
+    monkeypatch.setattr("subprocess.Popen", Server)
     assert cli.main(["viz", "--port", "8123", "--no-open"]) == 0
     (cmd, env), = calls
     assert cmd == server_command("127.0.0.1", 8123, open_browser=False)

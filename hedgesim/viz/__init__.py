@@ -54,4 +54,14 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         raise UsageError(f"--port: {args.port} is not a port number (1-65535)")
     command = server_command(args.host, args.port, not args.no_open)
-    return subprocess.run(command, env={**os.environ, **OFFLINE_ENV}, check=False).returncode
+    server = subprocess.Popen(command, env={**os.environ, **OFFLINE_ENV})
+    try:
+        return server.wait()
+    finally:  # any way out of here (SIGTERM, Ctrl-C, an error) ends the server too
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

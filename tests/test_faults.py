@@ -1,0 +1,160 @@
+"""Faults while running: a lost worker's runs are run again on a fresh one, a run that keeps
+killing its worker is recorded as failed, and SIGTERM ends every process a command started
+(issue on reliability)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments import engine, runner
+from experiments.engine import Executor, Setting, paired, replicate_seeds
+from experiments.sweep import load_sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def descendants(pid: int) -> set[int]:
+    """Every living descendant of ``pid`` (from /proc)."""
+    found, frontier = set(), [pid]
+    while frontier:
+        parent = frontier.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    frontier.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_run_that_kills_its_worker_is_recorded_and_the_others_go_on():
+    items = paired([Setting.of("ukraine", "hedge")], replicate_seeds(1, 12))
+    tasks = list(engine.batches(items, 2, batch=2))
+    killer = tasks[2].first
+    results = list(Executor("processes", 2).map_unordered(_killing_evaluate(killer), tasks))
+    table = pd.concat([r.outcomes for r in results]).sort_values("item", ignore_index=True)
+    lost = table[table["error"].notna()]
+    assert sorted(lost["item"]) == [killer, killer + 1]
+    assert lost["error"].str.startswith("WorkerLost").all()
+    assert len(table) == 12 and table.loc[table["error"].isna(), "survived"].notna().all()
+    clean = engine.run(items)
+    done = table[table["error"].isna()].reset_index(drop=True)
+    expected = clean.outcomes[~clean.outcomes["item"].isin(lost["item"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(done[expected.columns], expected, check_dtype=False)
+
+
+def _killing_evaluate(killer: int):
+    from tests.helpers import KillingEvaluate
+
+    return KillingEvaluate(killer)
+
+
+SWEEP = """
+[sweep]
+name = "long"
+seed = 5
+replicates = 400
+[[study]]
+name = "g"
+scenario = "generic"
+steps = 40
+fixed = { "generic.n_small" = 20 }
+vary = { "generic.revisionism_mean" = [0.3, 0.7] }
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_ends_every_process_and_the_sweep_resumes(tmp_path):
+    toml = tmp_path / "s.toml"
+    toml.write_text(textwrap.dedent(SWEEP))
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "hedgesim.cli", "sweep", str(toml), "--out",
+                             str(out), "--workers", "2", "--quiet", "--no-report"], cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(list((out / "runs").glob("part-*.parquet"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    family = descendants(proc.pid)
+    assert family, "the sweep must have started its workers"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 143 and "terminated" in proc.stderr.read()
+    time.sleep(1)
+    assert not [p for p in family if alive(p)], "a process the sweep started outlived it"
+    sweep = load_sweep(toml)
+    partial = runner.completed(out)
+    assert 0 < len(partial) < 800
+    resumed = runner.run_sweep(sweep, out, Executor("processes", 2))
+    assert resumed.skipped == len(partial)
+    runner.run_sweep(sweep, tmp_path / "clean", Executor("processes", 2))
+    pd.testing.assert_frame_equal(runner.load_results(out), runner.load_results(tmp_path / "clean"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_sigterm_to_viz_ends_its_server():
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "hedgesim.cli", "viz", "--port", str(port),
+                             "--no-open"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    family = descendants(proc.pid)
+    assert family
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 143
+    time.sleep(1)
+    assert not [p for p in family if alive(p)]
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=2)
+
+
+def test_sigterm_is_an_exception_the_command_line_turns_into_143(monkeypatch, capsys):
+    from hedgesim import cli
+
+    def handler(args):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        return 0
+
+    monkeypatch.setattr(cli, "build_parser", lambda: _parser_with(handler))
+    assert cli.main(["x"]) == 143
+    assert "terminated" in capsys.readouterr().err
+
+
+def _parser_with(handler):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("x")
+    parser.set_defaults(handler=handler)
+    return parser
