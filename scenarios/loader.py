@@ -7,6 +7,7 @@ line naming the file, the entry and the field, which the command line prints wit
 from __future__ import annotations
 
 import copy
+import math
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -273,13 +274,26 @@ def _field(path: str, entry: str, fields: tuple[Field, ...], key: str) -> Field:
 def _check_number(path: str, entry: str, key: str, value: Any, low: float | None,
                   high: float | None, integer: bool) -> float | int:
     ok = isinstance(value, int) if integer else isinstance(value, int | float)
-    if isinstance(value, bool) or not ok or (not integer and not np.isfinite(value)):
+    if isinstance(value, bool) or not ok or (not integer and not _finite(value)):
         kind = "an integer" if integer else "a number"
-        raise ScenarioError(f"{path}: {entry}: field {key!r} must be {kind}, not {value!r}")
+        raise ScenarioError(f"{path}: {entry}: field {key!r} must be {kind}, not {shown(value)}")
     if (low is not None and value < low) or (high is not None and value > high):
         raise ScenarioError(f"{path}: {entry}: field {key!r} = {value} is out of range "
                             f"[{low}, {high}]")
     return value if integer else float(value)
+
+
+def _finite(value: float | int) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        return False
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as an error message quotes it: escaped, and cut if long."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _check_param(path: str, entry: str, name: str, value: Any) -> Any:
@@ -290,7 +304,7 @@ def _check_param(path: str, entry: str, name: str, value: Any) -> Any:
     if spec.choices:
         if value not in spec.choices:
             raise ScenarioError(f"{path}: {entry}: field {name!r} must be one of "
-                                f"{', '.join(spec.choices)}, not {value!r}")
+                                f"{', '.join(spec.choices)}, not {shown(value)}")
         return value
     return _check_number(path, entry, name, value, spec.low, spec.high, spec.kind == "int")
 
@@ -299,7 +313,7 @@ def _check_value(path: str, entry: str, key: str, spec: Field, value: Any) -> An
     if spec.choices:
         if value not in spec.choices:
             raise ScenarioError(f"{path}: {entry}: field {key!r} must be one of "
-                                f"{', '.join(spec.choices)}, not {value!r}")
+                                f"{', '.join(spec.choices)}, not {shown(value)}")
         return value
     if isinstance(spec.default, bool):
         if not isinstance(value, bool):
@@ -394,6 +408,10 @@ def _check_generic_shares(path: str, entry: str, generic: dict[str, Any]) -> Non
 
 
 def _check_shares(scenario: Scenario) -> None:
+    """What a whole scenario must satisfy: a focal state to report on, shares that fit."""
+    if scenario.small_states and not any(s["focal"] for s in scenario.small_states):
+        raise ScenarioError(f"{scenario.path}: no small state is focal: set focal = true on at "
+                            f"least one (outcomes are reported for the focal states)")
     if scenario.generic is not None:
         _check_generic_shares(scenario.path, "--set generic", scenario.generic)
     for state in scenario.small_states:

@@ -36,6 +36,8 @@ def one_line_exit_2(capsys, argv: list[str], expected: str = "") -> str:
     (["run", "ukraine", "--replicates", "1000000000000"], "--replicates"),
     (["run", "ukraine", "--workers", "0"], "--workers 0"),
     (["run", "ukraine", "--set", "Russia.hostility.Russia=1"], "hostility"),
+    (["run", "ukraine", "--set", "Ukraine.focal=false"], "focal"),
+    (["run", "ukraine", "--set", "Ukraine.focal=false", "--json"], "focal"),
     (["sweep", QUICK, "--out", "x", "--scheduler", "not a url"], "--scheduler"),
     (["sweep", QUICK, "--out", "x", "--shard", "2/2"], "--shard"),
     (["run"], "--help"),

@@ -18,6 +18,7 @@ from hedgesim.viz import OFFLINE_ENV, server_command
 from hedgesim.viz.page import (
     COERCION_COLOUR,
     COMPONENTS,
+    SCENARIO_DIRS_VAR,
     SLIDERS,
     WAR_COLOUR,
     VizModel,
@@ -110,17 +111,37 @@ def test_generic_size_slider_reaches_the_world(model):
     assert VizModel(scenario_name="ukraine", n_small=45).world.names == ["Ukraine"]
 
 
-def test_unusable_file_or_seed_leaves_a_notice_not_a_crash(tmp_path):
+def test_unusable_file_or_seed_leaves_a_notice_not_a_crash(tmp_path, monkeypatch):
+    monkeypatch.setenv(SCENARIO_DIRS_VAR, str(tmp_path))
     bad = tmp_path / "bad.toml"
     bad.write_text("[scenario\n")
     m = VizModel(scenario_name="belarus", scenario_file=str(bad), rng="x")
     assert m.world.names == ["Belarus"]
-    assert str(bad) in m.notice and "'x'" in m.notice
+    assert "bad.toml: not a usable scenario file" in m.notice and "'x'" in m.notice
     _, rc = solara.render(solara.AppLayout(children=[make_page(m)]), handle_error=False)
-    assert str(bad) in rc.find(v.Alert).widget.children[0]
+    assert "bad.toml" in rc.find(v.Alert).widget.children[0]
 
 
-def test_scenario_file_is_used(tmp_path):
+def test_the_file_box_opens_scenarios_only_from_allowed_folders_and_echoes_nothing(
+        tmp_path, monkeypatch):
+    """/etc/shadow came back as a TOML error, and a file's values were echoed; now a file outside
+    the built-ins, the current folder and --scenario-dir is refused unread, and an unusable one
+    is named, never quoted."""
+    secret = tmp_path / "secret.toml"
+    secret.write_text('[scenario]\nname = "DB_PASSWORD=hunter2"\nstart_year = "hunter2"\n')
+    for text in ("/etc/shadow", "/etc/passwd", str(secret), "../../etc/hosts"):
+        m = VizModel(scenario_name="vietnam", scenario_file=text)
+        assert m.world.names == ["Vietnam"] and "opens .toml files only from" in m.notice
+    monkeypatch.setenv(SCENARIO_DIRS_VAR, str(tmp_path))
+    m = VizModel(scenario_name="vietnam", scenario_file=str(secret))
+    assert "not a usable scenario file" in m.notice and "hunter2" not in m.notice
+    link = tmp_path / "link.toml"
+    link.symlink_to("/etc/passwd")
+    assert "only from" in VizModel(scenario_file=str(link)).notice
+
+
+def test_scenario_file_is_used(tmp_path, monkeypatch):
+    monkeypatch.setenv(SCENARIO_DIRS_VAR, str(tmp_path))
     path = tmp_path / "mine.toml"
     text = (BUILTIN_DIR / "ukraine.toml").read_text(encoding="utf-8")
     path.write_text(text.replace('name = "ukraine"', 'name = "mine"'), encoding="utf-8")

@@ -45,6 +45,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="address to bind (default 127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     parser.add_argument("--no-open", action="store_true", help="do not open a web browser")
+    parser.add_argument("--scenario-dir", action="append", default=[], type=Path, metavar="DIR",
+                        help="a folder the page may open scenario files from (besides the "
+                             "built-ins and the current folder); repeat for more")
     parser.set_defaults(handler=run)
 
 
@@ -53,8 +56,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"{APP}: missing (hedgesim viz serves the app.py of a source checkout)")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port: {args.port} is not a port number (1-65535)")
+    for folder in args.scenario_dir:
+        if not folder.is_dir():
+            raise UsageError(f"--scenario-dir {folder}: not a directory")
     command = server_command(args.host, args.port, not args.no_open)
-    server = subprocess.Popen(command, env={**os.environ, **OFFLINE_ENV})
+    dirs = os.pathsep.join(str(d.resolve()) for d in args.scenario_dir)
+    server = subprocess.Popen(command, env={**os.environ, **OFFLINE_ENV,
+                                            "HEDGESIM_SCENARIO_DIRS": dirs})
     try:
         return server.wait()
     finally:  # any way out of here (SIGTERM, Ctrl-C, an error) ends the server too

@@ -8,7 +8,9 @@ only redraws colours and edges. Fixed margins rather than a layout engine: it ha
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -25,7 +27,7 @@ from experiments.style import COLOURS
 from model import mechanisms as m
 from model.model import HedgeModel
 from model.records import STRATEGY_NAMES, Recorder
-from scenarios.loader import ScenarioError, builtin_names, load_scenario
+from scenarios.loader import BUILTIN_DIR, ScenarioError, builtin_names, load_scenario
 from scenarios.params import BY_NAME
 from scenarios.schema import POLICIES
 
@@ -59,6 +61,33 @@ def _gp_colour(g: int) -> str:
     return GP_COLOURS[g % len(GP_COLOURS)]
 
 
+SCENARIO_DIRS_VAR = "HEDGESIM_SCENARIO_DIRS"  # set by `hedgesim viz --scenario-dir`
+
+
+def scenario_dirs() -> list[Path]:
+    """The folders the page may read scenario files from: the built-in scenarios, the folder
+    the server was started in, and any given with ``hedgesim viz --scenario-dir``."""
+    extra = [Path(d) for d in os.environ.get(SCENARIO_DIRS_VAR, "").split(os.pathsep) if d]
+    return [p.resolve() for p in (BUILTIN_DIR, Path.cwd(), *extra)]
+
+
+def allowed_file(text: str) -> str:
+    """A scenario file the page may open: a .toml file inside ``scenario_dirs`` (links
+    resolved). Anything else is refused without being read, and an unusable file's contents are
+    never echoed (the page says only that it cannot be used)."""
+    path = Path(text).expanduser()
+    resolved = (path if path.is_absolute() else Path.cwd() / path).resolve()
+    if resolved.suffix != ".toml" or not any(resolved.is_relative_to(d) for d in scenario_dirs()):
+        raise ScenarioError(f"{path.name}: the page opens .toml files only from "
+                            f"{', '.join(str(d) for d in scenario_dirs())}")
+    try:
+        load_scenario(str(resolved))
+    except ScenarioError:
+        raise ScenarioError(f"{path.name}: not a usable scenario file (run `hedgesim run "
+                            f"{path.name}` for the details)") from None
+    return str(resolved)
+
+
 class VizModel(HedgeModel):
     """HedgeModel with flat keyword parameters, as SolaraViz passes them when it resets the model,
     and a Recorder for the plots (the focal states' series in whole arrays, cheaper than the
@@ -80,7 +109,7 @@ class VizModel(HedgeModel):
         scenario = load_scenario(scenario_name)
         if scenario_file.strip():
             try:
-                scenario = load_scenario(scenario_file.strip())
+                scenario = load_scenario(allowed_file(scenario_file.strip()))
             except ScenarioError as err:
                 notices.append(f"{err} (showing {scenario_name})")
         try:
