@@ -30,8 +30,9 @@ OFFLINE_ENV = {
 
 def server_command(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = True,
                    app: Path = APP) -> list[str]:
-    """The ``solara run`` command line for the page (run it with ``OFFLINE_ENV``)."""
-    command = [sys.executable, "-m", "solara", "run", str(app), "--host", host,
+    """The ``solara run`` command line for the page, behind the Host and Origin check of
+    ``hedgesim.viz.serve`` (run it with ``OFFLINE_ENV``)."""
+    command = [sys.executable, "-m", "hedgesim.viz.serve", "run", str(app), "--host", host,
                "--port", str(port), "--production", "--no-check-version"]
     return command if open_browser else [*command, "--no-open"]
 

@@ -1,0 +1,83 @@
+"""The page's server answers only requests addressed to this machine: a foreign Host header or
+a WebSocket from a foreign Origin (DNS rebinding) is refused (issue on reliability)."""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+
+from hedgesim.viz.serve import guarded, hostname
+
+
+def status(url: str, host: str, path: str = "/") -> int:
+    parsed = urlparse(url)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    conn.putrequest("GET", path, skip_host=True)
+    conn.putheader("Host", host)
+    conn.endheaders()
+    code = conn.getresponse().status
+    conn.close()
+    return code
+
+
+def websocket_status(url: str, origin: str) -> int:
+    parsed = urlparse(url)
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (f"GET /jupyter/api/kernels/test/channels HTTP/1.1\r\n"
+               f"Host: 127.0.0.1:{parsed.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n")
+    with socket.create_connection((parsed.hostname, parsed.port), timeout=30) as sock:
+        sock.sendall(request.encode())
+        return int(sock.recv(1024).split(b" ")[1])
+
+
+@pytest.mark.browser
+def test_a_foreign_host_or_origin_is_refused(solara_server):
+    port = urlparse(solara_server).port
+    assert status(solara_server, f"127.0.0.1:{port}") == 200
+    assert status(solara_server, f"localhost:{port}") == 200
+    assert status(solara_server, f"evil.example:{port}") == 403
+    assert status(solara_server, "attacker.test") == 403
+    assert websocket_status(solara_server, "http://evil.example") != 101
+
+
+def test_the_guard_reads_hosts_as_browsers_send_them():
+    assert hostname("127.0.0.1:8765") == "127.0.0.1" and hostname("[::1]:80") == "::1"
+    assert hostname("http://Evil.Example:80") == "evil.example" and hostname("") == ""
+
+    sent = []
+
+    async def inner(scope, receive, send):
+        sent.append("inner")
+
+    async def send(message):
+        sent.append(message.get("status") or message["type"])
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    import asyncio
+
+    def call(coroutine):  # in a thread of its own: Playwright's loop may be running in this one
+        import threading
+
+        worker = threading.Thread(target=asyncio.run, args=(coroutine,))
+        worker.start()
+        worker.join()
+
+    app = guarded(inner, frozenset({"127.0.0.1"}))
+    for headers, expected in (([(b"host", b"127.0.0.1:1")], "inner"),
+                              ([(b"host", b"evil:1")], 403),
+                              ([(b"host", b"127.0.0.1:1"), (b"origin", b"http://evil")], 403)):
+        sent.clear()
+        call(app({"type": "http", "headers": headers}, receive, send))
+        assert sent[0] == expected
+    sent.clear()
+    call(app({"type": "websocket", "headers": [(b"host", b"127.0.0.1:1"),
+                                              (b"origin", b"http://evil")]}, receive, send))
+    assert sent == ["websocket.close"]
