@@ -260,19 +260,21 @@ def _component_meaning(component: str, base: str, donor: str) -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of seed 000, its pre-stated criterion and the verdict: ``reproduced`` when the
-    criterion is met, ``contradicted`` when the interval lies wholly on the other side, and
-    ``not shown`` when it straddles the line (no detectable effect at this number of runs)."""
+    """One claim of seed 000 about ``cases``, its pre-stated criterion and the verdict:
+    ``reproduced`` when the criterion is met, ``contradicted`` when the interval lies wholly on
+    the other side, and ``inconclusive at n = N`` when it straddles the line (no decision at
+    this number of runs)."""
 
     number: int
     text: str
     criterion: str
     verdict: str
     evidence: str
+    cases: tuple[str, ...] = CASES
 
 
-def _verdict(holds: bool, contradicted: bool) -> str:
-    return "reproduced" if holds else "contradicted" if contradicted else "not shown"
+def _verdict(holds: bool, contradicted: bool, n: int) -> str:
+    return "reproduced" if holds else "contradicted" if contradicted else f"inconclusive at n = {n}"
 
 
 def _pct(x: float) -> str:
@@ -291,6 +293,8 @@ def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
 
     def arm(case: str, strategy: str) -> pd.DataFrame:
         return results[Setting.of(case, strategy, overrides.get(case))]
+
+    n = len(arm(CASES[0], "historical"))
 
     def war(case: str, strategy: str) -> dict[str, Any]:
         return summary_row(arm(case, strategy), seed)
@@ -316,27 +320,27 @@ def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
         f"{_pct(LIKELY_WAR)} both on its historical path and under fixed balancing "
         f"(contradicted: an upper bound below it)",
         _verdict(all(x["attacked_lo"] >= LIKELY_WAR for x in u),
-                 any(x["attacked_hi"] < LIKELY_WAR for x in u)),
-        f"{show('ukraine', 'historical')}; {show('ukraine', 'balance')}"))
+                 any(x["attacked_hi"] < LIKELY_WAR for x in u), n),
+        f"{show('ukraine', 'historical')}; {show('ukraine', 'balance')}", ("ukraine",)))
     d2 = diff("ukraine", "hedge", "historical")
     claims.append(Claim(
         2, "hedging would have lowered Ukraine's risk",
         "the 95% interval of the paired difference P(war | hedge) − P(war | historical) for "
-        "Ukraine lies below 0", _verdict(d2[2] < 0, d2[1] > 0),
-        f"{show('ukraine', 'hedge')}; {show_diff('paired difference', d2)}"))
+        "Ukraine lies below 0", _verdict(d2[2] < 0, d2[1] > 0, n),
+        f"{show('ukraine', 'hedge')}; {show_diff('paired difference', d2)}", ("ukraine",)))
     v = war("vietnam", "historical")
     claims.append(Claim(
         3, "Vietnam's hedging keeps the peace",
         f"the Wilson upper bound of Vietnam's war probability on its historical (hedging) path "
         f"is at most {_pct(PEACE)} (contradicted: a lower bound above it)",
-        _verdict(v["attacked_hi"] <= PEACE, v["attacked_lo"] > PEACE),
-        show("vietnam", "historical")))
+        _verdict(v["attacked_hi"] <= PEACE, v["attacked_lo"] > PEACE, n),
+        show("vietnam", "historical"), ("vietnam",)))
     d4 = diff("vietnam", "balance", "historical")
     claims.append(Claim(
         4, "balancing would raise Vietnam's risk",
         "the 95% interval of the paired difference P(war | balance) − P(war | historical) for "
-        "Vietnam lies above 0", _verdict(d4[1] > 0, d4[2] < 0),
-        f"{show('vietnam', 'balance')}; {show_diff('paired difference', d4)}"))
+        "Vietnam lies above 0", _verdict(d4[1] > 0, d4[2] < 0, n),
+        f"{show('vietnam', 'balance')}; {show_diff('paired difference', d4)}", ("vietnam",)))
     parts, holds, contradicted = [], True, False
     for case in CASES:
         tests = [diff(case, "bandwagon", "balance"),
@@ -352,7 +356,7 @@ def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
         "in both cases the 95% intervals of the paired differences bandwagon − balance in war "
         "probability, and bandwagon − balance and bandwagon − hedge in mean autonomy, lie below "
         "0 (contradicted: any of them wholly above 0)",
-        _verdict(bool(holds), bool(contradicted)), "; ".join(parts)))
+        _verdict(bool(holds), bool(contradicted), n), "; ".join(parts)))
     return claims
 
 
@@ -396,10 +400,15 @@ def sensitivity_settings(variants: Sequence[tuple[str, dict[str, dict[str, Any]]
 def sensitivity_table(results: Mapping[Setting, pd.DataFrame],
                       variants: Sequence[tuple[str, dict[str, dict[str, Any]]]],
                       seed: int = 0) -> pd.DataFrame:
-    rows = []
+    """Each claim re-judged in each variant, beside the baseline judged on the same number of
+    runs (a verdict that differs from the baseline's at the same n is the variant's doing, not
+    the sample's). A variant that changes none of a claim's cases leaves it out ("–")."""
+    rows = [{"variant": "baseline (same n)",
+             **{f"claim_{c.number}": c.verdict for c in judge_claims(results, seed)}}]
     for label, over in variants:
         claims = judge_claims(results, seed, over)
-        rows.append({"variant": label, **{f"claim_{c.number}": c.verdict for c in claims}})
+        rows.append({"variant": label, **{f"claim_{c.number}": c.verdict if set(over) & set(
+            c.cases) else "–" for c in claims}})
     return pd.DataFrame(rows)
 
 

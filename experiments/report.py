@@ -469,18 +469,30 @@ def counterfactual_report(result: Counterfactual) -> str:
                              "events"]), "",
         "## The claims of seed 000", "",
         "Criteria were fixed before the runs. *Reproduced*: the criterion is met; "
-        "*contradicted*: the interval lies wholly on the other side; *not shown*: it "
-        "straddles the line.", "",
+        "*contradicted*: the interval lies wholly on the other side; *inconclusive at n*: it "
+        "straddles the line at that number of runs.", "",
     ]
     sens = result.sensitivity
+    baseline = sens.iloc[0]
     for c in result.claims:
-        col = sens[f"claim_{c.number}"]
-        differ = sens.loc[col != c.verdict, "variant"]
-        robust = ("the verdict is the same in every variant" if differ.empty else
-                  f"the verdict differs in {', '.join(differ)}")
+        col = sens[f"claim_{c.number}"].iloc[1:]
+        at_n = baseline[f"claim_{c.number}"]
+        relevant = sens.iloc[1:][col != "–"]
+        differ = relevant.loc[relevant[f"claim_{c.number}"] != at_n, "variant"]
+        if at_n.startswith("inconclusive"):
+            robust = (f"underpowered: on these runs the baseline itself is {at_n}, so the "
+                      f"variants cannot show a change")
+        elif differ.empty:
+            robust = (f"the verdict is the same in every variant of {', '.join(c.cases)} "
+                      f"({len(relevant)})")
+        else:
+            robust = "the verdict differs from the baseline's at the same n in " + ", ".join(
+                f"{v} ({relevant.set_index('variant').loc[v, f'claim_{c.number}']})"
+                for v in differ)
         lines += [f"### {c.number}. {c.text}: **{c.verdict}**",
                   "", f"- Criterion: {c.criterion}.", f"- Evidence: {c.evidence}.",
-                  f"- Sensitivity ({len(sens)} one-at-a-time variants, n={n_sub}): {robust}."]
+                  f"- Sensitivity (one-at-a-time variants, n={n_sub}; baseline at that n: "
+                  f"{at_n}): {robust}."]
         if c.verdict != "reproduced":
             lines.append(f"- Why: {_why(c.number, result)}")
         lines.append("")

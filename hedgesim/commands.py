@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
     scenarios.set_defaults(handler=cmd_scenarios)
 
-    params = sub.add_parser("params", help="list every parameter of a scenario")
-    params.add_argument("scenario", nargs="?", default="generic")
-    params.add_argument("--json", action="store_true")
+    params = sub.add_parser("params", help="list every parameter of a scenario",
+                            description="Every parameter a scenario has (model-wide, each "
+                                        "entity's attributes, the generic generator's), with "
+                                        "its value, range, meaning and source.")
+    params.add_argument("scenario", nargs="?", default="generic",
+                        help="a built-in name or a .toml file (default generic)")
+    params.add_argument("--json", action="store_true", help="print JSON records instead")
     params.set_defaults(handler=cmd_params)
 
     demo = sub.add_parser("demo", help="every built-in case under every strategy",
@@ -176,12 +181,15 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    width = shutil.get_terminal_size((120, 20)).columns
+    width = max(shutil.get_terminal_size((120, 20)).columns, 100)
+    indent = " " * 72
     for row in rows:
         span = ("|".join(row["choices"]) if row["choices"]
                 else f"[{row['low']:g}, {row['high']:g}]" if row["low"] is not None else "")
-        print(f"{row['name']:34s} {row['value']!s:>12.12s}  {span:22s} {row['meaning']}"[:width])
-        print(f"{'':34s} {'':12s}  {'':22s} source: {row['source']}"[:width])
+        head = f"{row['name']:34s} {row['value']!s:>12.12s}  {span:22s} "
+        for text in (row["meaning"], f"source: {row['source']}"):
+            print(textwrap.fill(text, width, initial_indent=head, subsequent_indent=indent))
+            head = indent
     return 0
 
 

@@ -196,3 +196,45 @@ def test_a_damaged_part_is_named_and_run_again(tmp_path, damage):
 
     pd.testing.assert_frame_equal(runner.load_results(out), runner.load_results(clean))
     assert len(pd.read_parquet(out / "runs")) == len(runner.load_results(clean))
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(tmp_path, monkeypatch, capsys):
+    """The disk fills while the report's figures are written: the command says so in one line
+    (exit 1), and no figure is left truncated (each goes through a temporary file)."""
+    import errno
+
+    from matplotlib.figure import Figure
+
+    real = Figure.savefig
+    calls = []
+
+    def full(self, fname, *args, **kwargs):
+        calls.append(fname)
+        if len(calls) > 2:  # the first figure lands, then the disk is full
+            Path(fname).write_bytes(b"\x89PNG half")
+            raise OSError(errno.ENOSPC, "No space left on device", str(fname))
+        return real(self, fname, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    out = tmp_path / "out"
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(textwrap.dedent("""
+        [sweep]
+        name = "tiny"
+        seed = 7
+        replicates = 2
+        [[study]]
+        name = "g"
+        scenario = "generic"
+        steps = 5
+        fixed = { "generic.n_small" = 3 }
+        vary = { "generic.revisionism_mean" = [0.2, 0.8] }
+        """))
+    assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "Traceback" not in err
+    report = out / "report"
+    assert not [p for p in report.iterdir() if p.name.startswith(".")]  # no temporary left
+    for figure in report.glob("*.png"):
+        assert figure.read_bytes() != b"\x89PNG half"
+    assert runner.completed(out)  # the runs themselves are safe on disk

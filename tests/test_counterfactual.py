@@ -79,7 +79,8 @@ def test_report_states_every_claim(outputs: tuple[Path, Path]) -> None:
         assert f"### {number}." in text
     assert "Belarus and Tessman" in text
     assert text.count("**reproduced**") + text.count("**contradicted**") + text.count(
-        "**not shown**") == 5
+        "**inconclusive at n = ") == 5
+    assert "baseline at that n" in text
 
 
 def test_same_seed_same_bytes(outputs: tuple[Path, Path]) -> None:
@@ -169,3 +170,27 @@ def test_seeds_prefix_is_shared() -> None:
     """The decomposition's subsample reuses the arms' first seeds (and so their runs)."""
     assert replicate_seeds(11, N)[: N // 4] == replicate_seeds(11, N // 4)
     assert np.unique(replicate_seeds(11, N)).size == N
+
+
+def test_a_variant_judges_only_the_claims_of_its_own_case() -> None:
+    """A Ukraine variant says nothing about Vietnam's claims ("Russia.revisionism" is no
+    parameter of the Vietnam scenario), and every verdict is compared with the baseline judged
+    on as many runs."""
+    from experiments.counterfactual import (
+        decomposition_settings,
+        sensitivity_settings,
+        sensitivity_table,
+        sensitivity_variants,
+    )
+
+    seeds = replicate_seeds(2, 8)
+    variants = [v for v in sensitivity_variants() if v[0].startswith(("Russia.", "China."))][:2]
+    settings = list(dict.fromkeys([*main_settings(), *sensitivity_settings(variants)]))
+    table = sensitivity_table(run_settings(settings, seeds), variants).set_index("variant")
+    assert table.index[0] == "baseline (same n)"
+    russia = next(label for label, _ in variants if label.startswith("Russia."))
+    assert table.loc[russia, "claim_3"] == table.loc[russia, "claim_4"] == "–"
+    assert table.loc[russia, "claim_1"] != "–" and table.loc[russia, "claim_5"] != "–"
+    assert all(v in ("reproduced", "contradicted", "–") or v.startswith("inconclusive at n = 8")
+               for v in table.to_numpy().ravel())
+    assert decomposition_settings()
