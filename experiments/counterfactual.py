@@ -1,4 +1,4 @@
-"""Seed 000's counterfactual put to the model: Ukraine (war) against Vietnam (peace).
+"""E-IR 2024's counterfactual put to the model: Ukraine (war) against Vietnam (peace).
 
 A ``sample → evaluate → analyze`` pipeline. ``settings`` name what to run (a case, a strategy
 arm, structural overrides), ``simulate`` runs them on one list of paired seeds (common random
@@ -37,7 +37,7 @@ FACTOR_MEANING = {
     "revisionism": "the neighbour's revisionism",
 }
 # The Shapley decomposition of each case's gap: the strategy player switches the base case's
-# historical path to the strategy the donor case stands for in seed 000 (Vietnam hedges; Ukraine
+# historical path to the strategy the donor case stands for in E-IR 2024 (Vietnam hedges; Ukraine
 # balances, its historical path being mostly balancing).
 DONOR_STRATEGY = {"ukraine": "balance", "vietnam": "hedge"}
 # Decomposition and sensitivity settings run on the first N // SUBSAMPLE of the paired seeds.
@@ -260,7 +260,7 @@ def _component_meaning(component: str, base: str, donor: str) -> str:
 
 @dataclass(frozen=True)
 class Claim:
-    """One claim of seed 000 about ``cases``, its pre-stated criterion and the verdict:
+    """One claim of E-IR 2024 about ``cases``, its pre-stated criterion and the verdict:
     ``reproduced`` when the criterion is met, ``contradicted`` when the interval lies wholly on
     the other side, and ``inconclusive at n = N`` when it straddles the line (no decision at
     this number of runs)."""
@@ -287,7 +287,7 @@ def _ci(low: float, high: float) -> str:
 
 def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
                  overrides: Mapping[str, Mapping[str, Any]] | None = None) -> list[Claim]:
-    """Seed 000's five claims judged by their pre-stated criteria. ``overrides`` per case selects
+    """E-IR 2024's five claims judged by their pre-stated criteria. ``overrides`` per case selects
     the settings of a sensitivity run (default: the scenarios as they are)."""
     overrides = overrides or {}
 

@@ -449,7 +449,7 @@ def counterfactual_report(result: Counterfactual) -> str:
     s["autonomy (95% CI)"] = [f"{r.autonomy_mean:.3f} [{r.autonomy_mean_lo:.3f}, "
                               f"{r.autonomy_mean_hi:.3f}]" for r in s.itertuples()]
     lines = [
-        "# Seed 000's counterfactual in the model: Ukraine (war) and Vietnam (peace)", "",
+        "# E-IR 2024's counterfactual in the model: Ukraine (war) and Vietnam (peace)", "",
         f"`hedgesim counterfactual --replicates {result.replicates} --seed {result.seed}`. "
         f"Each arm ran on the same {result.replicates} paired seeds (replicate i of every arm "
         f"uses seed i: common random numbers); the decomposition and the sensitivity check on "
@@ -467,7 +467,7 @@ def counterfactual_report(result: Counterfactual) -> str:
         "horizon (NaN where an arm has no event):", "",
         _md(result.hazards, ["scenario", "event", "comparison", "hazard_ratio", "lo", "hi",
                              "events"]), "",
-        "## The claims of seed 000", "",
+        "## The claims of E-IR 2024", "",
         "Criteria were fixed before the runs. *Reproduced*: the criterion is met; "
         "*contradicted*: the interval lies wholly on the other side; *inconclusive at n*: it "
         "straddles the line at that number of runs.", "",
@@ -603,7 +603,7 @@ def _belarus(tessman: pd.DataFrame) -> str:
         ("a balancing Belarus fails filter two", share("balance", "share_filter_2") < 0.5),
     ]
     lines = [
-        "Tessman's three filters (seed 002, figure 1) applied to Belarus's simulated yearly "
+        "Tessman's three filters (Preiherman 2017, figure 1) applied to Belarus's simulated yearly "
         "behaviour toward its leader (Russia), never to its strategy label; shares of runs "
         "passing, with median evidence (`hedgesim tessman belarus`; thresholds in "
         "experiments/tessman.py and docs/counterfactual.md).", "",

@@ -1,9 +1,9 @@
-"""Tessman's three filters for strategic hedging (seed 002, figure 1), applied to simulated
+"""Tessman's three filters for strategic hedging (Preiherman 2017, figure 1), applied to simulated
 behaviour.
 
 The filters read only the yearly series a ``Recorder`` keeps (dependency, capability, alliances,
 bases, arming, alignment); they never read the strategy label, so a state is called a hedger for
-what it does, as Preiherman (seed 002) calls Belarus one from its record.
+what it does, as Preiherman (Preiherman 2017) calls Belarus one from its record.
 
 The leader is the great power the state is most asymmetrically tied to and most threatened by:
 the largest sum of leverage and perceived threat in the first recorded year (Russia for Belarus
@@ -23,14 +23,14 @@ from scenarios.loader import load_scenario
 
 # Filter one: the behaviour must improve the state's lot against the leader by a margin that is
 # more than drift. A tenth of the starting dependency is about what Belarus's 30-30-30 target asks
-# of its exports to Russia in a decade (42% → 30% is more than a quarter; seed 002), and a tenth
+# of its exports to Russia in a decade (42% → 30% is more than a quarter; Preiherman 2017), and a tenth
 # more capability relative to the leader is the same relative step on the military route.
 DEPENDENCY_DROP = 0.10  # relative fall of weighted trade/energy/credit dependency on the leader
 CAPABILITY_GAIN = 0.10  # relative rise of the state's capability over the leader's
 # Filter two: direct confrontation. An explicit alliance with a rival is a formal commitment of a
 # quarter or more (ATOP-style coding: a consultation pact scores 0.2-0.4, a defence pact 0.7-1);
 # a rival's bases above a token presence (0.1: a radar or port call scores below); arming more
-# than 40% above the norm (0.5), beyond growth with the economy (seed 000 on Vietnam); alignment
+# than 40% above the norm (0.5), beyond growth with the economy (E-IR 2024 on Vietnam); alignment
 # with a rival more than a tenth above alignment with the leader is siding against it.
 ALLIANCE_MAX = 0.25
 BASES_MAX = 0.10

@@ -1,4 +1,4 @@
-"""``hedgesim counterfactual`` and ``hedgesim tessman``: seed 000's counterfactual and Tessman's
+"""``hedgesim counterfactual`` and ``hedgesim tessman``: E-IR 2024's counterfactual and Tessman's
 test of hedging from the command line, through the engine."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "counterfactual", help="Ukraine (war) vs Vietnam (peace): strategy or structure?",
         description="Run the ukraine and vietnam scenarios under their historical strategy and "
                     "each fixed strategy on paired seeds, decompose the war gap into strategy "
-                    "and structure, and judge seed 000's claims (report.md in --out).")
+                    "and structure, and judge E-IR 2024's claims (report.md in --out).")
     p.add_argument("--replicates", type=int, default=DEFAULT_REPLICATES,
                    help=f"paired runs per arm (default {DEFAULT_REPLICATES}); the decomposition "
                         f"and sensitivity check use a quarter of them")
@@ -35,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
     t = subparsers.add_parser(
         "tessman", help="Tessman's three filters for strategic hedging on simulated behaviour",
-        description="Simulate SCENARIO and apply Tessman's filters (seed 002, figure 1) to each "
+        description="Simulate SCENARIO and apply Tessman's filters (Preiherman 2017, figure 1) to each "
                     "focal state's yearly behaviour; report the share of runs passing each "
                     "filter with the median evidence.")
     t.add_argument("scenario", metavar="SCENARIO", help="built-in scenario name or .toml path")

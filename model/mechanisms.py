@@ -1,4 +1,4 @@
-"""The mechanisms of THEORY.md, one function each, over every small state at once.
+"""The mechanisms of docs/theory.md, one function each, over every small state at once.
 
 Each function reads the world's ``State`` ``w`` and the ``Coefficients`` ``p`` and returns arrays
 (or updates in place the state it names); the equations, parameters and sources are in
@@ -103,7 +103,7 @@ def effective_assurance(assurance: Num, rival_align: Num, rival_base: Num) -> Nu
 @compiled
 def polarity(w: State) -> float:
     """Bloc polarity: how committed the living small states are to one great power (mean of
-    their strongest alignment); 1 means a world of tight blocs (seed 000)."""
+    their strongest alignment); 1 means a world of tight blocs (E-IR 2024)."""
     committed, living = 0.0, 0
     for i in range(w.cap.shape[0]):
         if w.alive[i]:
@@ -166,7 +166,7 @@ def guarantee_credibility(w: State, p: Coefficients) -> np.ndarray:
 @compiled
 def abandonment(w: State, p: Coefficients, u: np.ndarray) -> np.ndarray:
     """Mechanism 3: great powers make deals behind their junior partners' backs; the less
-    aligned (more ambiguous) the partner, the likelier (seed 001)."""
+    aligned (more ambiguous) the partner, the likelier (Ngo 2024)."""
     return u < p.abandonment_rate * (2.0 - w.alignment)
 
 
@@ -420,7 +420,7 @@ def _end(w: State, step: int, ended: np.ndarray, cause: int) -> None:
 @compiled
 def autonomy(w: State, p: Coefficients, lev: np.ndarray) -> np.ndarray:
     """Autonomy in [0, 1]: no partner with decisive leverage, no foreign bases, no binding
-    obligations, no coerced concessions (THEORY.md outcomes). Zero once the state is gone."""
+    obligations, no coerced concessions (docs/theory.md outcomes). Zero once the state is gone."""
     obligations = alliance_obligations(w, p)
     out = np.zeros(w.cap.shape[0])
     for i in range(out.shape[0]):

@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 WALT = "Walt 1987, The Origins of Alliances (balance of threat)"
-SEED000 = "seed 000 (Vietnam vs Ukraine)"
-SEED001 = "seed 001 (deterrence, assurance, active cover)"
-SEED002 = "seed 002 (Belarus; Tessman 2012)"
+SEED000 = "E-IR 2024 (Vietnam vs Ukraine)"
+SEED001 = "Ngo 2024 (deterrence, assurance, active cover)"
+SEED002 = "Preiherman 2017 (Belarus; Tessman 2012)"
 KUIK = "Kuik 2008; Dong 2015 (hedging as a portfolio)"
 
 
@@ -68,7 +68,7 @@ PARAMS: tuple[Param, ...] = (
        SEED000),
     _p("gp_w_drift", 4.0, 0.0, 10.0,
        "weight of the drift of alignment away from the power (defections are the dangerous moments)",
-       SEED000 + "; THEORY.md mechanism 2 (Hungary 1956, Czechoslovakia 1968, Ukraine 2014)"),
+       SEED000 + "; docs/theory.md, mechanism 2 (Hungary 1956, Czechoslovakia 1968, Ukraine 2014)"),
     _p("drift_memory", 0.6, 0.0, 0.99, "share of last year's perceived drift that is remembered",
        SEED000),
     _p("bloc_pressure", 0.5, 0.0, 5.0,
@@ -77,7 +77,7 @@ PARAMS: tuple[Param, ...] = (
     # 3. Guarantees
     _p("accession_rate", 0.15, 0.0, 1.0,
        "share of a sought alliance that a willing patron grants each year "
-       "(the lag is the window of vulnerability)", SEED000 + "; THEORY.md mechanism 3"),
+       "(the lag is the window of vulnerability)", SEED000 + "; docs/theory.md, mechanism 3"),
     _p("abandonment_rate", 0.05, 0.0, 1.0,
        "yearly chance that a patron makes a deal behind a fully aligned client's back "
        "(rises with the client's ambiguity)", SEED001 + " (US-China rapprochement)"),
@@ -99,7 +99,7 @@ PARAMS: tuple[Param, ...] = (
        "share of an alliance a state that no longer wants it sheds each year (treaties persist)",
        "Leeds 2003 (alliance reliability)"),
     _p("interdependence_cost", 1.0, 0.0, 10.0,
-       "how much shared trade raises a power's cost of war", "Oneal & Russett 1997; THEORY.md 4"),
+       "how much shared trade raises a power's cost of war", "Oneal & Russett 1997; docs/theory.md 4"),
     _p("cover_cost", 1.0, 0.0, 10.0,
        "how much ties to third partners (middle powers, blocs) raise the cost of aggression",
        SEED001 + " (active cover)"),
@@ -116,7 +116,7 @@ PARAMS: tuple[Param, ...] = (
        "yearly pull of an ally's alignment toward its patron (pressure to follow)", SEED002),
     _p("entrapment", 0.5, 0.0, 5.0,
        "threat a power reads from its rival's formal allies (entrapment in the patron's rivalry)",
-       "Snyder 1984; THEORY.md mechanism 5"),
+       "Snyder 1984; docs/theory.md, mechanism 5"),
     # 6. Deterrence
     _p("arming_effect", 0.04, 0.0, 0.5,
        "yearly capability growth per unit of arming above the norm", SEED001 + " (deterrence)"),
@@ -132,9 +132,9 @@ PARAMS: tuple[Param, ...] = (
        "extra yearly capability growth of a great power that balances", "Waltz 1979"),
     # 9. Domestic turnover
     _p("turnover_rate", 0.2, 0.0, 1.0, "yearly chance of a change of government",
-       "THEORY.md mechanism 9 (Ukraine's alternation after 2004)"),
+       "docs/theory.md, mechanism 9 (Ukraine's alternation after 2004)"),
     _p("orientation_spread", 0.5, 0.0, 3.0,
-       "spread of a new government's tilt between the great powers", "THEORY.md mechanism 9"),
+       "spread of a new government's tilt between the great powers", "docs/theory.md, mechanism 9"),
     # Coercion and war
     _p("war_intercept", -5.5, -20.0, 5.0,
        "log-odds of war onset per year when there is nothing to gain and nothing to lose",
@@ -144,13 +144,13 @@ PARAMS: tuple[Param, ...] = (
     _p("revisionism_weight", 1.0, 0.0, 5.0, "weight of a power's revisionist aims in its motive",
        "Schweller 1994; " + WALT),
     _p("coercion_intercept", -3.0, -20.0, 5.0, "log-odds of a coercion episode per year at zero value",
-       "THEORY.md (coercion short of war)"),
+       "docs/theory.md (coercion short of war)"),
     _p("coercion_slope", 3.0, 0.0, 20.0, "how steeply coercion hazard rises with leverage and motive",
        "Hirschman 1945; Drezner 1999"),
     _p("concession_size", 0.15, 0.0, 1.0, "autonomy conceded in one successful coercion episode",
-       "THEORY.md (coerced concessions)"),
+       "docs/theory.md (coerced concessions)"),
     _p("concession_decay", 0.1, 0.0, 1.0, "share of past concessions recovered each year",
-       "THEORY.md"),
+       "docs/theory.md"),
     _p("coercion_loss", 0.02, 0.0, 0.5, "welfare lost in a coercion episode per unit of leverage",
        "Drezner 1999"),
     _p("war_territory_loss", 0.2, 0.0, 1.0, "share of territory a defeated state loses",
@@ -190,7 +190,7 @@ PARAMS: tuple[Param, ...] = (
 
 # Hedging is a portfolio of instruments, not a label (Kuik 2008; Dong 2015). Each strategy sets
 # targets for the instruments toward the most threatening power T and its strongest rival R, and
-# a pace: hedgers move without sharp shifts that would confront anyone (Kuik 2008; seed 002:
+# a pace: hedgers move without sharp shifts that would confront anyone (Kuik 2008; Preiherman 2017:
 # Belarus never crosses Moscow's red lines). The mechanisms read only the instruments.
 INSTRUMENTS = ("pace", "align_threat", "align_rival", "alliance_threat", "alliance_rival", "bases_threat",
                "bases_rival", "arming", "assurance", "binding", "trade_threat", "trade_rival")

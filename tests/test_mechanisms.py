@@ -1,4 +1,4 @@
-"""Each mechanism moves the way its theory says (THEORY.md; docs/ODD.md)."""
+"""Each mechanism moves the way its theory says (docs/theory.md; docs/ODD.md)."""
 
 from __future__ import annotations
 
