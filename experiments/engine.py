@@ -37,6 +37,7 @@ EXECUTORS = ("serial", "processes", "dask")
 HISTORY = "history:"
 MAX_BATCH = 50  # items per task at most
 MAX_RETRIES = 3  # deaths of a worker on one task before its runs are recorded as failed
+SERIAL_BELOW = 300  # runs: fewer run in this process, as starting local workers takes seconds
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,9 @@ class Executor:
     """Where tasks run: ``serial``, local ``processes`` or ``dask`` (``scheduler``: the address
     of a running Dask scheduler; else a LocalCluster of ``workers``).
 
-    Worker processes (or the Dask client) start at the first task. Used as a context manager
+    Worker processes (or the Dask client) start at the first task; a local job of fewer than
+    ``serial_below`` runs stays in this process, where it finishes sooner (the records are the
+    same either way). Used as a context manager
     (``with Executor("processes", 2) as ex: ...``) they serve every ``run`` inside the block and
     end with it; otherwise they end after each ``run``."""
 
@@ -248,6 +251,7 @@ class Executor:
     scheduler: str | None = None
     dask_processes: bool = True
     progress: bool = False
+    serial_below: int = SERIAL_BELOW  # a job of fewer runs stays in this process
 
     def __post_init__(self) -> None:
         if self.kind not in EXECUTORS:
@@ -401,6 +405,9 @@ def stream(items: Sequence[Item], executor: Executor | None = None, *, first: in
     """The records of ``items`` batch by batch as they finish (rows carry ``item``: ``first`` +
     the item's position); a progress bar on stderr when the executor asks for one."""
     executor = executor or Executor()
+    if (executor.kind == "processes" and len(items) < executor.serial_below
+            and executor._backend is None):
+        executor = Executor(progress=executor.progress)  # starting workers would cost more
     work = batches(items, executor.workers, first=first, batch=batch, series=series,
                    everyone=everyone)
     with tqdm(total=len(items), unit="run", desc=desc, file=sys.stderr, leave=False,

@@ -50,7 +50,7 @@ def test_a_run_that_kills_its_worker_is_recorded_and_the_others_go_on():
     items = paired([Setting.of("ukraine", "hedge")], replicate_seeds(1, 12))
     tasks = list(engine.batches(items, 2, batch=2))
     killer = tasks[2].first
-    results = list(Executor("processes", 2).map_unordered(_killing_evaluate(killer), tasks))
+    results = list(Executor("processes", 2, serial_below=0).map_unordered(_killing_evaluate(killer), tasks))
     table = pd.concat([r.outcomes for r in results]).sort_values("item", ignore_index=True)
     lost = table[table["error"].notna()]
     assert sorted(lost["item"]) == [killer, killer + 1]
@@ -102,9 +102,9 @@ def test_sigterm_ends_every_process_and_the_sweep_resumes(tmp_path):
     sweep = load_sweep(toml)
     partial = runner.completed(out)
     assert 0 < len(partial) < 800
-    resumed = runner.run_sweep(sweep, out, Executor("processes", 2))
+    resumed = runner.run_sweep(sweep, out, Executor("processes", 2, serial_below=0))
     assert resumed.skipped == len(partial)
-    runner.run_sweep(sweep, tmp_path / "clean", Executor("processes", 2))
+    runner.run_sweep(sweep, tmp_path / "clean", Executor("processes", 2, serial_below=0))
     pd.testing.assert_frame_equal(runner.load_results(out), runner.load_results(tmp_path / "clean"))
 
 

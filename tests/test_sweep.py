@@ -142,7 +142,7 @@ def frame(out: Path) -> pd.DataFrame:
 def test_results_do_not_depend_on_workers_or_executor(tmp_path):
     sweep = parse_sweep(tiny())
     runner.run_sweep(sweep, tmp_path / "w1", Executor("serial"))
-    runner.run_sweep(sweep, tmp_path / "w2", Executor("processes", 2), batch=2)
+    runner.run_sweep(sweep, tmp_path / "w2", Executor("processes", 2, serial_below=0), batch=2)
     runner.run_sweep(sweep, tmp_path / "dask", Executor("dask", 2, dask_processes=False), batch=3)
     one = frame(tmp_path / "w1")
     assert len(one) == 12 * 3 * 4 and one["error"].isna().all()  # runs × arms × focal states
@@ -210,7 +210,7 @@ def test_resume_after_kill_9_equals_uninterrupted(tmp_path):
     sweep = load_sweep(toml)
     resumed = runner.run_sweep(sweep, out)
     assert resumed.skipped == len(partial)
-    runner.run_sweep(sweep, tmp_path / "clean", Executor("processes", 2))
+    runner.run_sweep(sweep, tmp_path / "clean", Executor("processes", 2, serial_below=0))
     pd.testing.assert_frame_equal(frame(out), frame(tmp_path / "clean"))
 
 
