@@ -10,8 +10,9 @@ import numpy as np
 
 from agents.state import StateAgent
 from model.compiled import compiled
-from model.world import ADAPTIVE, State, Strategy, clip
+from model.world import State, Strategy, clip
 from scenarios.params import Coefficients
+from scenarios.schema import ADAPTIVE
 
 HOSTILITY = np.array([1.0, 0.0, 0.5])  # of a balancing, bandwagoning, hedging stance
 

@@ -12,8 +12,9 @@ import numpy as np
 from agents.state import StateAgent
 from model import mechanisms as m
 from model.compiled import compiled, vector_log
-from model.world import ADAPTIVE, State, Strategy, clip, leading, total
+from model.world import State, Strategy, clip, leading, total
 from scenarios.params import Coefficients, Instrument
+from scenarios.schema import ADAPTIVE
 
 
 class SmallState(StateAgent):

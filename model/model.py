@@ -14,7 +14,7 @@ from model import mechanisms as m
 from model.compiled import compiled, entry_point
 from model.records import model_row, year_table, yearly_collector
 from model.world import State, World, build_world, rival_alignment
-from scenarios.loader import Scenario, load_scenario
+from scenarios.loader import Scenario, draw_generic_entities, load_scenario
 from scenarios.params import Coefficients, Params
 
 
@@ -164,10 +164,12 @@ class Simulation:
         if overrides:
             scenario = scenario.with_overrides(dict(overrides))
         world_rng, self.events = np.random.default_rng(rng).spawn(2)
-        self.spec = scenario.with_strategy(strategy).concretise(world_rng)
+        self.spec = scenario.with_strategy(strategy)
         self.params = self.spec.params
         self.horizon = steps if steps is not None else self.spec.steps
-        self.world: World = build_world(self.spec)
+        # a generic world is drawn straight into arrays (its tables: Scenario.concretise)
+        drawn = draw_generic_entities(self.spec, world_rng) if self.spec.generic else None
+        self.world: World = build_world(self.spec, drawn)
         self.coefs = self.params.coefficients()
         self.groups = activation_groups(self.params, self.world.n_small)
         self.shuffle = len(self.groups) > 2  # the order matters only between groups

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from model.compiled import compiled, compiled_inline
-from scenarios.schema import CHANNELS, STRATEGIES
+from scenarios.schema import CHANNELS, PAIRS, STRATEGIES, Entities, policy_code
 
 
 class Strategy(IntEnum):
@@ -27,9 +27,6 @@ class Strategy(IntEnum):
 
     def __str__(self) -> str:
         return self.name.lower()
-
-
-ADAPTIVE = -1  # policy code of a state that chooses its strategy each year
 
 
 class EndCause(IntEnum):
@@ -199,72 +196,73 @@ def rival_alignment(w: State) -> np.ndarray:
     return clip(rival_sum(w.alignment, w.hostility), 0.0, 1.0)
 
 
-def policy_code(policy: str) -> int:
-    return ADAPTIVE if policy == "adaptive" else STRATEGIES.index(policy)
-
-
 def _per(entity: dict, name: str, keys: list[str]) -> list[float]:
     values = entity.get(name, {})
     return [float(values.get(k, 0.0)) for k in keys]
 
 
-def build_world(scenario) -> World:
-    """Arrays from a concrete scenario (a generic scenario is drawn before it comes here), with
-    the dtypes the compiled step is built for."""
+def entities(scenario) -> Entities:
+    """The arrays of a concrete scenario's entity tables."""
     gps, states = scenario.great_powers, scenario.small_states
     gp_names = [gp["name"] for gp in gps]
     partners = [*gp_names, *scenario.partners, "rest of world"]
     n, g = len(states), len(gps)
-
-    def gp_attr(key: str) -> np.ndarray:
-        return np.array([float(gp[key]) for gp in gps])
-
-    def state_attr(key: str) -> np.ndarray:
-        return np.array([float(s[key]) for s in states])
-
-    def pair(key: str) -> np.ndarray:
-        return np.array([_per(s, key, gp_names) for s in states]).reshape(n, g)
-
     dependency = np.zeros((n, len(CHANNELS), len(partners)))
     for i, s in enumerate(states):
         for c, channel in enumerate(CHANNELS):
             shares = _per(s, channel, partners[:-1])
             dependency[i, c, :-1] = shares
             dependency[i, c, -1] = 1.0 - sum(shares)
-    hostility = np.array([_per(gp, "hostility", gp_names) for gp in gps]).reshape(g, g)
-    hostility = np.maximum(hostility, hostility.T)
-    policy = np.array([policy_code(s["strategy"]) for s in states], dtype=np.int64)
-    proximity, alignment = pair("proximity"), pair("alignment")
+    return Entities(
+        gp_names=gp_names, names=[s["name"] for s in states], partners=partners,
+        gp={**{k: np.array([float(gp[k]) for gp in gps])
+               for k in ("capability", "growth", "revisionism", "resolve", "openness", "arming")},
+            "policy": np.array([policy_code(gp["stance"]) for gp in gps], dtype=np.int64)},
+        hostility=np.array([_per(gp, "hostility", gp_names) for gp in gps]).reshape(g, g),
+        small={**{k: np.array([float(s[k]) for s in states])
+                  for k in ("capability", "growth", "arming")},
+               "focal": np.array([bool(s["focal"]) for s in states], dtype=np.bool_),
+               "policy": np.array([policy_code(s["strategy"]) for s in states], dtype=np.int64)},
+        pair={k: np.array([_per(s, k, gp_names) for s in states]).reshape(n, g) for k in PAIRS},
+        dependency=dependency,
+        schedules={i: [(int(e["from"]), STRATEGIES.index(e["strategy"])) for e in s["schedule"]]
+                   for i, s in enumerate(states) if s.get("schedule")})
+
+
+def build_world(scenario, drawn: Entities | None = None) -> World:
+    """The world of a scenario (its entity tables, or the ``drawn`` entities of a generic one),
+    with the dtypes the compiled step is built for."""
+    e = drawn if drawn is not None else entities(scenario)
+    n, g = len(e.names), len(e.gp_names)
+    hostility = np.maximum(e.hostility, e.hostility.T)
+    policy = e.small["policy"]
 
     def zeros(dtype: type = np.float64) -> np.ndarray:
         return np.zeros((n, g), dtype=dtype)
 
     state = State(
-        gp_cap=gp_attr("capability"), gp_growth=gp_attr("growth"),
-        revisionism=gp_attr("revisionism"), resolve=gp_attr("resolve"),
-        openness=gp_attr("openness"), gp_arming=gp_attr("arming"),
-        gp_policy=np.array([policy_code(gp["stance"]) for gp in gps], dtype=np.int64),
-        gp_stance=np.array([max(policy_code(gp["stance"]), 0) for gp in gps], dtype=np.int8),
+        gp_cap=e.gp["capability"], gp_growth=e.gp["growth"],
+        revisionism=e.gp["revisionism"], resolve=e.gp["resolve"],
+        openness=e.gp["openness"], gp_arming=e.gp["arming"],
+        gp_policy=e.gp["policy"], gp_stance=np.maximum(e.gp["policy"], 0).astype(np.int8),
         hostility=hostility, base_hostility=hostility.copy(),
-        focal=np.array([bool(s["focal"]) for s in states], dtype=np.bool_),
-        cap=state_attr("capability"), growth=state_attr("growth"), arming=state_attr("arming"),
+        focal=e.small["focal"], cap=e.small["capability"], growth=e.small["growth"],
+        arming=e.small["arming"],
         policy=policy, strategy=np.where(policy >= 0, policy, Strategy.HEDGE).astype(np.int8),
         orientation=np.zeros(n), alive=np.ones(n, dtype=np.bool_), territory=np.ones(n),
         end_step=np.full(n, -1, dtype=np.int64), end_cause=np.zeros(n, dtype=np.int8),
         concessions=np.zeros(n), welfare=np.ones(n), autonomy=np.ones(n),
         autonomy_sum=np.zeros(n), wars=np.zeros(n, dtype=np.int64),
         coercions=np.zeros(n, dtype=np.int64), first_war_step=np.full(n, -1, dtype=np.int64),
-        proximity=proximity, reach=proximity ** scenario.params["reach_decay"],
-        regime_fear=pair("regime_fear"), alignment=alignment, alliance=pair("alliance"),
-        bases=pair("bases"), assurance=pair("assurance"), binding=pair("binding"),
+        proximity=e.pair["proximity"],
+        reach=e.pair["proximity"] ** scenario.params["reach_decay"],
+        regime_fear=e.pair["regime_fear"], alignment=e.pair["alignment"],
+        alliance=e.pair["alliance"], bases=e.pair["bases"], assurance=e.pair["assurance"],
+        binding=e.pair["binding"],
         threat=zeros(), gp_threat=zeros(), credibility=zeros(), coercion_memory=zeros(),
         drift=zeros(), rival_gap=zeros(), at_war=zeros(np.bool_), coerced=zeros(np.bool_),
-        dependency=dependency,
+        dependency=e.dependency,
     )
     state.rival_gap[:] = rival_alignment(state) - state.alignment
-    return World(
-        start_year=scenario.start_year, gp_names=gp_names, names=[s["name"] for s in states],
-        partner_names=partners, state=state,
-        schedules={i: [(int(e["from"]), STRATEGIES.index(e["strategy"])) for e in s["schedule"]]
-                   for i, s in enumerate(states) if s.get("schedule")},
-    )
+    return World(start_year=scenario.start_year, gp_names=e.gp_names, names=e.names,
+                 partner_names=e.partners, state=state, schedules=e.schedules)

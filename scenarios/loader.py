@@ -17,13 +17,17 @@ import numpy as np
 
 from scenarios.params import BY_NAME, Param, Params
 from scenarios.schema import (
+    ADAPTIVE,
     CHANNELS,
     GENERATOR_FIELDS,
     GREAT_POWER_FIELDS,
+    PAIRS,
     POLICIES,
     SMALL_STATE_FIELDS,
     STRATEGIES,
+    Entities,
     Field,
+    policy_code,
 )
 
 BUILTIN_DIR = Path(__file__).resolve().parent
@@ -423,23 +427,18 @@ def _check_shares(scenario: Scenario) -> None:
                                     f"of the world takes what is left)")
 
 
-def draw_generic(scenario: Scenario, rng: np.random.Generator) -> Scenario:
-    """A random world of great powers and small states from the generator's distributions."""
+def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entities:
+    """A random world of great powers and small states from the generator's distributions, as
+    arrays (the engine builds the world from them directly; ``draw_generic`` makes tables)."""
     g = scenario.generic or {}
     n_great, n_small, n_partners = g["n_great"], g["n_small"], g["n_partners"]
     gp_names = [f"GP{i + 1}" for i in range(n_great)]
-    partners = tuple(f"MP{i + 1}" for i in range(n_partners))
+    partners = [f"MP{i + 1}" for i in range(n_partners)]
     cap = rng.gamma(4.0, g["gp_capability_mean"] / 4.0, n_great)
     growth = rng.normal(0.0, g["gp_growth_sd"], n_great)
     mean = np.clip(g["revisionism_mean"], 0.01, 0.99)
     revisionism = rng.beta(4 * mean, 4 * (1 - mean), n_great)
     resolve, openness, arming = rng.uniform([0.4, 0.2, 0.3], [0.9, 0.8, 0.7], (n_great, 3)).T
-    gps = tuple({
-        "name": name, "capability": float(np.clip(cap[i], 1e-6, 1.0)),
-        "growth": float(np.clip(growth[i], -0.2, 0.2)), "revisionism": float(revisionism[i]),
-        "resolve": float(resolve[i]), "openness": float(openness[i]), "arming": float(arming[i]),
-        "stance": "adaptive", "hostility": {o: 0.5 for o in gp_names if o != name}, "schedule": [],
-    } for i, name in enumerate(gp_names))
     small_cap = np.clip(rng.lognormal(np.log(g["small_capability_mean"]) - 0.5, 1.0, n_small),
                         1e-6, 1.0)
     border = rng.random((n_small, n_great)) < g["border_share"]
@@ -454,15 +453,50 @@ def draw_generic(scenario: Scenario, rng: np.random.Generator) -> Scenario:
     cuts = np.cumsum([g["share_balance"], g["share_bandwagon"], g["share_hedge"]])
     policy = np.select([u < cuts[0], u < cuts[1], u < cuts[2]], list(STRATEGIES), "adaptive")
     focal_strategy = g.get("focal_strategy")
+    codes = np.array([policy_code(focal_strategy if focal_strategy and focal[i] else str(policy[i]))
+                      for i in range(n_small)], dtype=np.int64)
+    dependency = np.empty((n_small, len(CHANNELS), len(names) + 1))
+    dependency[:, :, :-1] = shares[:, :, :-1]
+    for i in range(n_small):  # the rest of the world takes what is left, summed as a table's is
+        for k in range(len(CHANNELS)):
+            dependency[i, k, -1] = 1.0 - sum(shares[i, k, :-1].tolist())
+    zeros = np.zeros((n_small, n_great))
+    return Entities(
+        gp_names=gp_names, names=[f"S{i + 1}" for i in range(n_small)],
+        partners=[*names, RESERVED_NAME],
+        gp={"capability": np.clip(cap, 1e-6, 1.0), "growth": np.clip(growth, -0.2, 0.2),
+            "revisionism": revisionism, "resolve": resolve, "openness": openness,
+            "arming": arming, "policy": np.full(n_great, ADAPTIVE, dtype=np.int64)},
+        hostility=np.full((n_great, n_great), 0.5) - np.diag(np.full(n_great, 0.5)),
+        small={"focal": focal, "capability": small_cap, "growth": np.zeros(n_small),
+               "arming": np.full(n_small, 0.5), "policy": codes},
+        pair={"proximity": proximity, "alignment": alignment,
+              **{k: zeros.copy() for k in PAIRS if k not in ("proximity", "alignment")}},
+        dependency=dependency)
+
+
+def draw_generic(scenario: Scenario, rng: np.random.Generator) -> Scenario:
+    """The drawn world (``draw_generic_entities``) as a concrete scenario's entity tables."""
+    e = draw_generic_entities(scenario, rng)
+    strategies = ["adaptive", *STRATEGIES]
+    gps = tuple({
+        "name": name, "capability": float(e.gp["capability"][i]),
+        "growth": float(e.gp["growth"][i]), "revisionism": float(e.gp["revisionism"][i]),
+        "resolve": float(e.gp["resolve"][i]), "openness": float(e.gp["openness"][i]),
+        "arming": float(e.gp["arming"][i]), "stance": "adaptive",
+        "hostility": {o: 0.5 for o in e.gp_names if o != name}, "schedule": [],
+    } for i, name in enumerate(e.gp_names))
+    named = e.partners[:-1]
     states = tuple({
-        "name": f"S{i + 1}", "focal": bool(focal[i]), "capability": float(small_cap[i]),
-        "growth": 0.0, "arming": 0.5,
-        "strategy": focal_strategy if focal_strategy and focal[i] else str(policy[i]),
-        "proximity": dict(zip(gp_names, proximity[i].tolist(), strict=True)),
-        "regime_fear": {}, "alignment": dict(zip(gp_names, alignment[i].tolist(), strict=True)),
+        "name": name, "focal": bool(e.small["focal"][i]),
+        "capability": float(e.small["capability"][i]), "growth": 0.0, "arming": 0.5,
+        "strategy": strategies[int(e.small["policy"][i]) + 1],
+        "proximity": dict(zip(e.gp_names, e.pair["proximity"][i].tolist(), strict=True)),
+        "regime_fear": {},
+        "alignment": dict(zip(e.gp_names, e.pair["alignment"][i].tolist(), strict=True)),
         "alliance": {}, "bases": {}, "assurance": {}, "binding": {}, "schedule": [],
-        **{c: dict(zip(names, shares[i, k, :-1].tolist(), strict=True))
+        **{c: dict(zip(named, e.dependency[i, k, :-1].tolist(), strict=True))
            for k, c in enumerate(CHANNELS)},
-    } for i in range(n_small))
-    return replace(scenario, great_powers=gps, partners=partners, small_states=states,
-                   generic=None)
+    } for i, name in enumerate(e.names))
+    return replace(scenario, great_powers=gps, partners=tuple(named[len(e.gp_names):]),
+                   small_states=states, generic=None)

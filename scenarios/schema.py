@@ -6,11 +6,39 @@ Entity attributes are parameters too: ``hedgesim run ukraine --set Russia.revisi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 STRATEGIES = ("balance", "bandwagon", "hedge")
 POLICIES = ("adaptive", *STRATEGIES)
 CHANNELS = ("trade", "energy", "credit")
+ADAPTIVE = -1  # policy code of a state that chooses its strategy each year
+
+
+def policy_code(policy: str) -> int:
+    """A strategy or stance as the model's arrays hold it: its index, or ADAPTIVE."""
+    return ADAPTIVE if policy == "adaptive" else STRATEGIES.index(policy)
+
+
+@dataclass
+class Entities:
+    """A world's entities as arrays, before the model makes them a ``State``: what a concrete
+    scenario's entity tables say (``model.world.entities``), or what the generic generator drew
+    (``scenarios.loader.draw_generic_entities``), without the tables in between."""
+
+    gp_names: list[str]
+    names: list[str]
+    partners: list[str]  # great powers, then middle powers or blocs, then the rest of the world
+    gp: dict[str, np.ndarray]  # capability, growth, revisionism, resolve, openness, arming, policy
+    hostility: np.ndarray  # [g, g]
+    small: dict[str, np.ndarray]  # focal, capability, growth, arming, policy
+    pair: dict[str, np.ndarray]  # [s, g]: proximity, regime_fear, alignment, alliance, bases, ...
+    dependency: np.ndarray  # [s, c, p], each [s, c] row summing to 1
+    schedules: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+
+PAIRS = ("proximity", "regime_fear", "alignment", "alliance", "bases", "assurance", "binding")
 
 
 @dataclass(frozen=True)
