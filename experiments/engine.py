@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from model.model import Simulation
 from model.records import Recorder, outcome_columns
 from scenarios.loader import Scenario, load_scenario
 
@@ -137,6 +136,7 @@ def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: boo
              ) -> tuple[dict[str, np.ndarray], Recorder | None]:
     """One run: the records of its small states (focal ones unless ``everyone``), and its
     yearly series when asked for (the years are then run one at a time, to the same result)."""
+    from model.model import Simulation  # here: reading records needs neither Mesa nor the model
     sim = Simulation(_prepared(setting), steps=setting.steps, rng=seed)
     recorder = None
     if series:
