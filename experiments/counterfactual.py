@@ -447,7 +447,8 @@ def autonomy_paths(series: Mapping[Setting, pd.DataFrame]) -> pd.DataFrame:
 
 @dataclass
 class Counterfactual:
-    """Everything the counterfactual computes; ``write`` puts it on disk."""
+    """Everything the counterfactual computes; ``experiments.report.write_counterfactual``
+    puts it on disk."""
 
     replicates: int
     seed: int

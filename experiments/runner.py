@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.engine import Executor, Item, Setting, stream
-from experiments.sweep import Run, Sweep
+from experiments.sweep import RUN_KEYS, Run, Sweep
 from model.records import OUTCOMES
 from scenarios.loader import InputError
 
@@ -41,10 +41,8 @@ RUNS_DIR = "runs"
 CHECKSUM = ".sha256"  # _PART.sha256 beside each part: its SHA-256 ("_": Parquet readers skip it)
 MANIFEST = "manifest.json"
 ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
-KEYS: dict[str, pa.DataType] = {
-    "run": pa.int64(), "study": pa.string(), "point": pa.int64(), "replicate": pa.int64(),
-    "seed": pa.int64(), "arm": pa.string(),
-}
+KEYS: dict[str, pa.DataType] = {k: pa.string() if k in ("study", "arm") else pa.int64()
+                                 for k in RUN_KEYS}
 
 
 @dataclass

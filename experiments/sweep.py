@@ -53,10 +53,10 @@ MAX_REPLICATES = 100_000
 MAX_STEPS = 1000  # as `hedgesim run --steps` and a scenario's steps
 MAX_SAMPLES = 1 << 20
 MAX_RUNS = 10_000_000
-# Columns of a sweep's records that a factor may not be named after: the run's keys, the
-# engine's, and the outcome record's (model/records.py).
-RESERVED = {"run", "study", "point", "replicate", "seed", "arm", "item", "setting", "error",
-            *OUTCOME_NAMES}
+# The keys of a run's rows in a sweep's dataset (typed in experiments/runner.py), and every
+# column a factor may not be named after: those, the engine's and the outcome record's.
+RUN_KEYS = ("run", "study", "point", "replicate", "seed", "arm")
+RESERVED = {*RUN_KEYS, "item", "setting", "error", *OUTCOME_NAMES}
 
 
 @dataclass(frozen=True)

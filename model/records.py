@@ -2,8 +2,8 @@
 yearly series.
 
 Kept apart from the model (as Agents.jl keeps data collection apart): the model exposes its
-state; ``OUTCOMES`` says what is read from it at the end of a run, ``SERIES`` what is read each
-year. The engine's tables, the Parquet schema of a sweep, the summary statistics and the command
+state; ``OUTCOMES`` says what is read from it at the end of a run, ``year_table`` what is read
+each year. The engine's tables, the Parquet schema of a sweep, the summary statistics and the command
 line's tables are all derived from these two declarations, so a new outcome is one line here
 (and its test).
 """
@@ -101,7 +101,7 @@ def outcomes(model: HedgeModel | Simulation, everyone: bool = False) -> pd.DataF
 # --- the yearly series -----------------------------------------------------------------------
 
 def year_table(world: World, coefs: Any) -> dict[str, np.ndarray]:
-    """Everything ``SERIES`` reads in a year, each [s] (per great power: one column each). The
+    """Every yearly series column, each [s] (per great power: one column each). The
     columns may be views on the world's arrays: take rows of them (a copy) before the year
     moves on."""
     w, st, p = world, world.state, coefs
