@@ -42,7 +42,7 @@ def test_scenario_slider_reset_and_steps(page: Page, tmp_path: Path):
     before = [_digest(plots.nth(i)) for i in range(3)]
     for year in (1, 2, 3):
         page.get_by_role("button", name="Step").click()
-        expect(page.get_by_text(f"Time: {year}.0")).to_be_visible()
+        expect(page.get_by_text(f"Time: {year}.0")).to_be_visible(timeout=15_000)
     page.wait_for_timeout(500)  # the last figures arrive after the counter
     after = [_digest(plots.nth(i)) for i in range(3)]
     assert before[0] != after[0] and before[1] != after[1] and before[2] != after[2]
