@@ -438,7 +438,9 @@ def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entit
     growth = rng.normal(0.0, g["gp_growth_sd"], n_great)
     mean = np.clip(g["revisionism_mean"], 0.01, 0.99)
     revisionism = rng.beta(4 * mean, 4 * (1 - mean), n_great)
-    resolve, openness, arming = rng.uniform([0.4, 0.2, 0.3], [0.9, 0.8, 0.7], (n_great, 3)).T
+    # rows of the transposed draw made contiguous: the compiled year is typed by array layout
+    resolve, openness, arming = np.ascontiguousarray(
+        rng.uniform([0.4, 0.2, 0.3], [0.9, 0.8, 0.7], (n_great, 3)).T)
     small_cap = np.clip(rng.lognormal(np.log(g["small_capability_mean"]) - 0.5, 1.0, n_small),
                         1e-6, 1.0)
     border = rng.random((n_small, n_great)) < g["border_share"]

@@ -253,4 +253,4 @@ def test_a_generic_world_drawn_into_arrays_is_the_world_of_its_tables(overrides)
         tables.names, tables.gp_names, tables.partner_names)
     for a, b in zip(direct.state, tables.state, strict=True):
         np.testing.assert_array_equal(a, b)
-        assert a.dtype == b.dtype
+        assert a.dtype == b.dtype and a.flags.c_contiguous == b.flags.c_contiguous  # one typing
