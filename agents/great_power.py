@@ -52,24 +52,31 @@ def choose_stance(w: State, p: Coefficients, gumbel: np.ndarray, reconsider: np.
     if g < 2:
         return
     leader = np.empty(g, dtype=np.int64)
+    for i in range(g):  # the strongest other power (the first, if tied)
+        leader[i] = 0 if i else 1
+        for k in range(g):
+            if k != i and w.gp_cap[k] > w.gp_cap[leader[i]]:
+                leader[i] = k
+    utility = np.empty(3)
     for i in range(g):
-        others = w.gp_cap.copy()
-        others[i] = -np.inf
-        leader[i] = np.argmax(others)
-    ratio = np.minimum(w.gp_cap / w.gp_cap[leader], 1.0)
-    decline = clip(-10.0 * w.gp_growth[leader], 0.0, 1.0)
-    utility = np.empty((g, 3))
-    utility[:, Strategy.BALANCE] = p.choice_w_strength * ratio + p.choice_w_aggression * w.revisionism
-    utility[:, Strategy.BANDWAGON] = p.choice_w_strength * (1.0 - ratio)
-    utility[:, Strategy.HEDGE] = p.choice_w_decline * decline + p.choice_w_threat * 0.5
-    chosen = np.argmax(utility / p.choice_noise + gumbel, axis=1)
-    adaptive = w.gp_policy == ADAPTIVE
-    w.gp_stance[:] = np.where(adaptive & reconsider, chosen, w.gp_stance)
+        if w.gp_policy[i] != ADAPTIVE or not reconsider[i]:
+            continue
+        ratio = min(w.gp_cap[i] / w.gp_cap[leader[i]], 1.0)
+        decline = clip(-10.0 * w.gp_growth[leader[i]], 0.0, 1.0)
+        utility[Strategy.BALANCE] = p.choice_w_strength * ratio + p.choice_w_aggression * w.revisionism[i]
+        utility[Strategy.BANDWAGON] = p.choice_w_strength * (1.0 - ratio)
+        utility[Strategy.HEDGE] = p.choice_w_decline * decline + p.choice_w_threat * 0.5
+        top = -np.inf
+        for k in range(3):
+            score = utility[k] / p.choice_noise + gumbel[i, k]
+            if score > top:
+                top, w.gp_stance[i] = score, k
     stance = np.zeros_like(w.hostility)
     for i in range(g):
         stance[i, leader[i]] = HOSTILITY[w.gp_stance[i]]
-        if not adaptive[i]:
-            stance[i] = np.maximum(stance[i], w.base_hostility[i])
-    w.hostility[:] = np.maximum(stance, stance.T)
+        if w.gp_policy[i] != ADAPTIVE:
+            for k in range(g):
+                stance[i, k] = max(stance[i, k], w.base_hostility[i, k])
     for i in range(g):
-        w.hostility[i, i] = 0.0
+        for k in range(g):
+            w.hostility[i, k] = 0.0 if i == k else max(stance[i, k], stance[k, i])

@@ -41,11 +41,14 @@ numba.config.CACHE_DIR = str(cache_dir())  # read when each function below is de
 # constant made a multiplication), which moves results by a rounding error; infinities and NaNs
 # keep their meaning, so a comparison with -inf stays valid.
 FASTMATH = {"contract", "reassoc", "arcp", "nsz"}
-compiled = numba.njit(cache=True, error_model="numpy", fastmath=FASTMATH)
-# Helpers that take a row of an array: inlined into the loop that calls them, where numba can see
-# that the row's reference count need not change (a call made for every state otherwise pays two
-# atomic operations for it).
-compiled_inline = numba.njit(cache=True, error_model="numpy", inline="always", fastmath=FASTMATH)
+# Every compiled function is inlined into the functions that call it (numba's own inlining, before
+# types are inferred), so that the year is one function to the compiler: a call between compiled
+# functions otherwise passes the State's 45 arrays and the coefficients anew and keeps their
+# reference counts, which cost a third of a small world's year; an inlined row helper also lets
+# numba see that the row's reference count need not change. Python calls them as before.
+compiled = numba.njit(cache=True, error_model="numpy", inline="always", fastmath=FASTMATH)
+# A function holding an object-mode block cannot be inlined.
+compiled_apart = numba.njit(cache=True, error_model="numpy", fastmath=FASTMATH)
 
 
 def entry_point(function: Callable, *args: Any) -> Callable:
@@ -73,7 +76,7 @@ _entry_points: dict[tuple[Callable, bytes], Callable] = {}
 NUMPY_FROM = 512  # elements
 
 
-@compiled
+@compiled_apart
 def _in_place(x: np.ndarray, log: bool) -> None:
     if x.size < NUMPY_FROM:
         flat = x.reshape(x.size)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.compiled import compiled, compiled_inline, vector_exp, vector_log
-from model.world import EndCause, State, Strategy, clip, largest, rival_sum, row_max, total
+from model.compiled import compiled, vector_exp, vector_log
+from model.world import EndCause, State, Strategy, clip, clip_unit, largest, rival_sum, row_max, total
 from scenarios.params import Coefficients
 
 EPS = 1e-9
@@ -27,10 +27,13 @@ def chance(log_odds: np.ndarray) -> np.ndarray:
     numpy's vectorised exponential: the event happens where the year's uniform draw is below it."""
     out = -log_odds
     vector_exp(out)
-    return 1.0 / (1.0 + out)
+    flat = out.reshape(out.size)
+    for k in range(flat.size):
+        flat[k] = 1.0 / (1.0 + flat[k])
+    return out
 
 
-@compiled_inline
+@compiled
 def recycled(u: float, p: float) -> float:
     """A fresh uniform from a draw ``u`` already spent on an event of probability ``p`` (it
     happened iff u < p): where u lies on its side of p is uniform and independent of whether the
@@ -89,7 +92,18 @@ def perceive_drift(w: State, p: Coefficients, rival_align: np.ndarray) -> None:
 @compiled
 def rival_bases(w: State) -> np.ndarray:
     """[s, g]: how far each small state hosts the bases of each great power's rivals."""
-    return clip(rival_sum(w.bases, w.hostility), 0.0, 1.0)
+    return clip_unit(rival_sum(w.bases, w.hostility))
+
+
+@compiled
+def local_powers(w: State) -> np.ndarray:
+    """[s, g] ``local_power`` of every great power at every small state."""
+    n, g = w.reach.shape
+    out = np.empty((n, g))
+    for i in range(n):
+        for j in range(g):
+            out[i, j] = local_power(w.gp_cap[j], w.reach[i, j])
+    return out
 
 
 @compiled
@@ -151,7 +165,7 @@ def clients(w: State) -> np.ndarray:
 def guarantee_credibility(w: State, p: Coefficients) -> np.ndarray:
     """Mechanism 3: a guarantee protects only as far as it is formal, the patron is resolved and
     locally strong against the powers hostile to it, and not thinned over too many clients."""
-    lp = local_power(w.gp_cap[None, :], w.reach)
+    lp = local_powers(w)
     adversary = rival_sum(lp, w.hostility)
     thinning = 1.0 + p.overstretch * clients(w)
     n, g = w.reach.shape
@@ -167,7 +181,23 @@ def guarantee_credibility(w: State, p: Coefficients) -> np.ndarray:
 def abandonment(w: State, p: Coefficients, u: np.ndarray) -> np.ndarray:
     """Mechanism 3: great powers make deals behind their junior partners' backs; the less
     aligned (more ambiguous) the partner, the likelier (Ngo 2024)."""
-    return u < p.abandonment_rate * (2.0 - w.alignment)
+    out = np.empty(u.shape, dtype=np.bool_)
+    n, g = u.shape
+    for i in range(n):
+        for j in range(g):
+            out[i, j] = u[i, j] < p.abandonment_rate * (2.0 - w.alignment[i, j])
+    return out
+
+
+@compiled
+def credible_guarantees(w: State, p: Coefficients, u: np.ndarray) -> None:
+    """Mechanism 3 for the year: each guarantee's credibility, nil where the patron abandons
+    the client this year (``guarantee_credibility``, ``abandonment``)."""
+    credibility, abandoned = guarantee_credibility(w, p), abandonment(w, p, u)
+    n, g = u.shape
+    for i in range(n):
+        for j in range(g):
+            w.credibility[i, j] = 0.0 if abandoned[i, j] else credibility[i, j]
 
 
 @compiled
@@ -247,29 +277,43 @@ def defence(capability: Num, arming: Num) -> Num:
 def war_odds(w: State, support: np.ndarray) -> np.ndarray:
     """Mechanism 6: [s, g] chance that great power g wins a war on s, against the state's own
     defence and the support [s, g] its allies would bring against g."""
-    lp = local_power(w.gp_cap[None, :], w.reach)
-    return lp / (lp + defence(w.cap, w.arming)[:, None] + support + EPS)
+    n, g = w.reach.shape
+    out = np.empty((n, g))
+    for i in range(n):
+        own = defence(w.cap[i], w.arming[i])
+        for j in range(g):
+            lp = local_power(w.gp_cap[j], w.reach[i, j])
+            out[i, j] = lp / (lp + own + support[i, min(j, support.shape[1] - 1)] + EPS)
+    return out
 
 
 @compiled
 def expected_support(w: State, credibility: np.ndarray) -> np.ndarray:
     """[s, g]: allied strength expected against an attack by g (credible guarantees only)."""
-    return rival_sum(credibility * local_power(w.gp_cap[None, :], w.reach), w.hostility)
+    lp = local_powers(w)
+    lp *= credibility
+    return rival_sum(lp, w.hostility)
 
 
 @compiled
 def power_shift(w: State, p: Coefficients) -> None:
     """Mechanism 8: great powers rise and decline (balancers arm), small states grow and arm."""
-    arming = p.gp_arming_boost * (w.gp_stance == Strategy.BALANCE.value)
-    w.gp_cap[:] = w.gp_cap * np.exp(w.gp_growth + arming)
-    w.cap[:] = np.where(w.alive, w.cap * np.exp(w.growth + p.arming_effect * (w.arming - 0.5)), w.cap)
+    for j in range(w.gp_cap.shape[0]):
+        arming = p.gp_arming_boost if w.gp_stance[j] == Strategy.BALANCE.value else 0.0
+        w.gp_cap[j] *= np.exp(w.gp_growth[j] + arming)
+    for i in range(w.cap.shape[0]):
+        if w.alive[i]:
+            w.cap[i] *= np.exp(w.growth[i] + p.arming_effect * (w.arming[i] - 0.5))
 
 
 @compiled
 def domestic_turnover(w: State, p: Coefficients, u: np.ndarray, z: np.ndarray) -> np.ndarray:
     """Mechanism 9: governments change; a new one brings its own tilt between the powers."""
-    turnover = w.alive & (u < p.turnover_rate)
-    w.orientation[:] = np.where(turnover, z * p.orientation_spread, w.orientation)
+    turnover = np.empty(u.shape[0], dtype=np.bool_)
+    for i in range(u.shape[0]):
+        turnover[i] = w.alive[i] and u[i] < p.turnover_rate
+        if turnover[i]:
+            w.orientation[i] = z[i] * p.orientation_spread
     return turnover
 
 
@@ -325,7 +369,12 @@ def war_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num) -> Num:
 @compiled
 def war_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray) -> np.ndarray:
     """[s, g] yearly chance of war, from ``war_log_odds``."""
-    return chance(war_log_odds(p, motive, odds, cost))
+    out = np.empty(motive.shape)
+    n, g = motive.shape
+    for i in range(n):
+        for j in range(g):
+            out[i, j] = war_log_odds(p, motive[i, j], odds[i, j], cost[i, j])
+    return chance(out)
 
 
 @compiled
@@ -340,7 +389,12 @@ def coercion_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num, lev: N
 def coercion_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
                     lev: np.ndarray) -> np.ndarray:
     """[s, g] yearly chance of a coercion episode, from ``coercion_log_odds``."""
-    return chance(coercion_log_odds(p, motive, odds, cost, lev))
+    out = np.empty(motive.shape)
+    n, g = motive.shape
+    for i in range(n):
+        for j in range(g):
+            out[i, j] = coercion_log_odds(p, motive[i, j], odds[i, j], cost[i, j], lev[i, j])
+    return chance(out)
 
 
 @compiled
@@ -412,9 +466,12 @@ def absorption(w: State, p: Coefficients, step: int, lev: np.ndarray, u: np.ndar
 
 @compiled
 def _end(w: State, step: int, ended: np.ndarray, cause: int) -> None:
-    w.alive[:] = w.alive & ~ended
-    w.end_step[:] = np.where(ended, step, w.end_step)
-    w.end_cause[:] = np.where(ended, cause, w.end_cause)
+    for i in range(ended.shape[0]):
+        if ended[i]:
+            w.alive[i] = False
+            w.end_step[i] = step
+            w.end_cause[i] = cause
+            w.autonomy[i] = 0.0  # an ended state has none
 
 
 @compiled
@@ -450,5 +507,8 @@ def welfare(w: State, p: Coefficients, lev: np.ndarray) -> None:
 @compiled
 def recover(w: State, p: Coefficients) -> None:
     """Memories of coercion and coerced concessions fade."""
-    w.coercion_memory[:] *= 1.0 - p.coercion_memory_decay
-    w.concessions[:] *= 1.0 - p.concession_decay
+    memory = w.coercion_memory.reshape(w.coercion_memory.size)
+    for k in range(memory.size):
+        memory[k] *= 1.0 - p.coercion_memory_decay
+    for i in range(w.concessions.shape[0]):
+        w.concessions[i] *= 1.0 - p.concession_decay

@@ -90,7 +90,9 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     choose_stance(w, p, d.gp_gumbel, d.gp_review < p.reconsider_rate)
     w.threat[:] = m.threat_perception(w, p)
     threats, rival_ws = threat_and_rival(w)
-    reconsider = m.domestic_turnover(w, p, d.v[0], d.tilt) | (d.v[1] < p.reconsider_rate)
+    reconsider = m.domestic_turnover(w, p, d.v[0], d.tilt)
+    for i in range(reconsider.shape[0]):
+        reconsider[i] = reconsider[i] or d.v[1, i] < p.reconsider_rate
     for k in range(len(groups) - 1):
         group = d.order[groups[k]:groups[k + 1]]
         decide(w, p, group, reconsider, d.noise, threats, rival_ws)
@@ -100,7 +102,7 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     rival_align = rival_alignment(w)
     m.perceive_drift(w, p, rival_align)
     w.gp_threat[:] = m.alignment_threat(w, p, rival_align)
-    w.credibility[:] = m.guarantee_credibility(w, p) * ~m.abandonment(w, p, d.u[0])
+    m.credible_guarantees(w, p, d.u[0])
     dep = m.dependency_on(w, p)
     lev, cost = m.leverage(w, p, dep), m.restraint(w, p, dep)
     motive = m.war_motive(w, p)
@@ -112,11 +114,13 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
 
     w.autonomy[:] = m.autonomy(w, p, lev)
     m.absorption(w, p, step, lev, d.v[4])
-    w.autonomy[:] = np.where(w.alive, w.autonomy, 0.0)
     m.welfare(w, p, lev)
     m.recover(w, p)
-    w.autonomy_sum[:] += w.autonomy
-    return int((attacker >= 0).sum())
+    onsets = 0
+    for i in range(attacker.shape[0]):
+        w.autonomy_sum[i] += w.autonomy[i]
+        onsets += attacker[i] >= 0
+    return onsets
 
 
 @compiled

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from model.compiled import compiled, compiled_inline
+from model.compiled import compiled
 from scenarios.schema import CHANNELS, PAIRS, STRATEGIES, Entities, policy_code
 
 
@@ -128,7 +128,7 @@ class World:
         return self.start_year + self.step
 
 
-@compiled_inline
+@compiled
 def clip(x, low, high):
     """np.clip, which numba compiles only for arrays; this works on scalars too."""
     return np.minimum(np.maximum(x, low), high)
@@ -138,7 +138,7 @@ def clip(x, low, high):
 # arithmetic on a row of ten, and the step takes thousands of them.
 
 
-@compiled_inline
+@compiled
 def largest(x: np.ndarray) -> float:
     out = x[0]
     for v in x[1:]:
@@ -146,7 +146,7 @@ def largest(x: np.ndarray) -> float:
     return out
 
 
-@compiled_inline
+@compiled
 def leading(x: np.ndarray) -> int:
     """Index of the largest entry (the first, if tied), as np.argmax."""
     out = 0
@@ -156,7 +156,7 @@ def leading(x: np.ndarray) -> int:
     return out
 
 
-@compiled_inline
+@compiled
 def total(x: np.ndarray) -> float:
     out = 0.0
     for v in x:
@@ -177,23 +177,33 @@ def row_max(x: np.ndarray) -> np.ndarray:
 @compiled
 def rival_sum(x: np.ndarray, hostility: np.ndarray) -> np.ndarray:
     """[s, g]: ``x`` [s, h] summed over the rivals h of each great power g, weighted by their
-    rivalry: ``x @ hostility`` (rivalry is symmetric). Great powers settle into few rivalries,
-    about one each, and then a loop over the rival pairs is cheaper than the matrix product (a
-    third of its cost for a single rivalry); with more, the product (BLAS) is faster."""
-    rows, cols = np.nonzero(hostility)
-    if rows.shape[0] > hostility.shape[0]:
-        return x @ hostility
-    out = np.zeros((x.shape[0], hostility.shape[1]))
-    for i in range(x.shape[0]):
-        for k in range(rows.shape[0]):
-            out[i, cols[k]] += hostility[rows[k], cols[k]] * x[i, rows[k]]
+    rivalry: ``x @ hostility`` (rivalry is symmetric), as a loop over the few rival pairs
+    (great powers settle into about one rivalry each; a matrix product of this size costs
+    more in its call than in its arithmetic)."""
+    n, g = x.shape[0], hostility.shape[1]
+    out = np.zeros((n, g))
+    for h in range(hostility.shape[0]):
+        for j in range(g):
+            weight = hostility[h, j]
+            if weight != 0.0:
+                for i in range(n):
+                    out[i, j] += weight * x[i, h]
     return out
+
+
+@compiled
+def clip_unit(x: np.ndarray) -> np.ndarray:
+    """``x`` clipped to [0, 1] in place (an array ``clip`` would allocate two more), returned."""
+    flat = x.reshape(x.size)
+    for k in range(flat.size):
+        flat[k] = min(max(flat[k], 0.0), 1.0)
+    return x
 
 
 @compiled
 def rival_alignment(w: State) -> np.ndarray:
     """[s, g]: how far each small state is aligned with the rivals of each great power."""
-    return clip(rival_sum(w.alignment, w.hostility), 0.0, 1.0)
+    return clip_unit(rival_sum(w.alignment, w.hostility))
 
 
 def _per(entity: dict, name: str, keys: list[str]) -> list[float]:

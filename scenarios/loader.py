@@ -453,15 +453,15 @@ def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entit
     focal[0] = True
     u = rng.random(n_small)
     cuts = np.cumsum([g["share_balance"], g["share_bandwagon"], g["share_hedge"]])
-    policy = np.select([u < cuts[0], u < cuts[1], u < cuts[2]], list(STRATEGIES), "adaptive")
-    focal_strategy = g.get("focal_strategy")
-    codes = np.array([policy_code(focal_strategy if focal_strategy and focal[i] else str(policy[i]))
-                      for i in range(n_small)], dtype=np.int64)
+    codes = np.select([u < cuts[0], u < cuts[1], u < cuts[2]],
+                      [policy_code(s) for s in STRATEGIES], ADAPTIVE).astype(np.int64)
+    if focal_strategy := g.get("focal_strategy"):
+        codes[focal] = policy_code(focal_strategy)
     dependency = np.empty((n_small, len(CHANNELS), len(names) + 1))
     dependency[:, :, :-1] = shares[:, :, :-1]
-    for i in range(n_small):  # the rest of the world takes what is left, summed as a table's is
-        for k in range(len(CHANNELS)):
-            dependency[i, k, -1] = 1.0 - sum(shares[i, k, :-1].tolist())
+    # the rest of the world takes what is left, summed as a table's is (Python's sum)
+    named = shares[:, :, :-1].reshape(-1, len(names)).tolist()
+    dependency[:, :, -1] = 1.0 - np.array([sum(row) for row in named]).reshape(n_small, -1)
     zeros = np.zeros((n_small, n_great))
     return Entities(
         gp_names=gp_names, names=[f"S{i + 1}" for i in range(n_small)],

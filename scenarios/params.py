@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import namedtuple
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -242,6 +243,20 @@ class Params(dict[str, Any]):
     def coefficients(self) -> Coefficients:
         """The values as the compiled step takes them, with the [strategy, instrument] table of
         portfolio targets."""
-        portfolio = np.array([[float(self[f"{s}_{i}"]) for i in INSTRUMENTS] for s in PORTFOLIOS])
-        return Coefficients(*(int(self[p.name]) if p.kind == "int" else float(self[p.name])
-                              for p in NUMERIC), portfolio)
+        return _coefficients(tuple(self[name] for name in _NUMERIC_NAMES))
+
+
+_NUMERIC_NAMES = tuple(p.name for p in NUMERIC)
+_PORTFOLIO_AT = tuple(tuple(_NUMERIC_NAMES.index(f"{s}_{i}") for i in INSTRUMENTS)
+                      for s in PORTFOLIOS)
+_INTEGER = tuple(p.kind == "int" for p in NUMERIC)
+
+
+@lru_cache(maxsize=256)
+def _coefficients(values: tuple[Any, ...]) -> Coefficients:
+    """``Params.coefficients`` of these numeric values, made once per setting: a sweep runs
+    thousands of seeds of one setting, and the conversion cost a twentieth of a run. The
+    portfolio table is shared: nothing writes to it."""
+    numbers = [int(v) if integer else float(v) for v, integer in zip(values, _INTEGER, strict=True)]
+    portfolio = np.array([[numbers[k] for k in row] for row in _PORTFOLIO_AT])
+    return Coefficients(*numbers, portfolio)
