@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from tqdm import tqdm
 
 from model.records import Recorder, outcome_columns
 from scenarios.loader import Scenario, load_scenario
+
+if TYPE_CHECKING:
+    from model.model import Simulation
 
 EXECUTORS = ("serial", "processes", "dask")
 HISTORY = "history:"
@@ -113,17 +116,14 @@ def _scenario(ref: str) -> Scenario:
     return load_scenario(ref)
 
 
-def _prepared(setting: Setting) -> Scenario:
-    """A setting's scenario, loaded, overridden and given its strategy once per process (a
-    ``Scenario`` object rather than a reference: each time)."""
-    if isinstance(setting.scenario, str):
-        return _prepared_ref(setting)
-    return _apply(setting.scenario, setting)
-
-
 @lru_cache(maxsize=512)
-def _prepared_ref(setting: Setting) -> Scenario:
-    return _apply(_scenario(setting.scenario), setting)
+def _start(setting: Setting) -> Simulation:
+    """A setting's simulation before its first year: its scenario loaded, overridden and given
+    its strategy, and its world built, once per process; each seed starts from a copy of it
+    (``Simulation.replicate``)."""
+    from model.model import Simulation
+
+    return Simulation(_apply(_scenario(setting.scenario), setting), steps=setting.steps)
 
 
 def _apply(scenario: Scenario, setting: Setting) -> Scenario:
@@ -137,7 +137,10 @@ def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: boo
     """One run: the records of its small states (focal ones unless ``everyone``), and its
     yearly series when asked for (the years are then run one at a time, to the same result)."""
     from model.model import Simulation  # here: reading records needs neither Mesa nor the model
-    sim = Simulation(_prepared(setting), steps=setting.steps, rng=seed)
+    if isinstance(setting.scenario, str):
+        sim = _start(setting).replicate(seed)
+    else:
+        sim = Simulation(_apply(setting.scenario, setting), steps=setting.steps, rng=seed)
     recorder = None
     if series:
         recorder = Recorder(everyone=everyone)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import mesa
@@ -157,7 +159,8 @@ class Simulation:
     All randomness comes from ``rng`` (an int, a ``SeedSequence`` or a ``Generator``, as Mesa
     takes it): the world of a generic scenario is drawn from one child stream, the yearly events
     from another, and every year draws the same random numbers whatever the states do, so
-    strategy arms run on the same seed are paired (common random numbers).
+    strategy arms run on the same seed are paired (common random numbers). ``replicate`` starts
+    the same setting on another seed.
     """
 
     def __init__(self, scenario: Scenario | str = "generic", *, strategy: str | None = None,
@@ -182,6 +185,20 @@ class Simulation:
         self.war_onsets = 0
         self.compiled_years: Any = None  # ``run_years``' compiled entry point, found at first use
         perceive(self.world.state, self.coefs)
+
+    def replicate(self, rng: np.random.Generator | np.random.SeedSequence | int | None
+                  ) -> Simulation:
+        """The same setting from its start on the seed ``rng``, as ``Simulation(scenario,
+        rng=rng)`` would make it: a generic world drawn afresh, a concrete one copied from this
+        simulation's (which must not have started), so that a thousand seeds build it once."""
+        if self.spec.generic:
+            return Simulation(self.spec, steps=self.horizon, rng=rng)
+        if self.world.step:
+            raise ValueError("replicate a simulation that has not started")
+        twin = copy.copy(self)
+        twin.events = np.random.default_rng(rng).spawn(2)[1]
+        twin.world = replace(self.world, state=State(*(a.copy() for a in self.world.state)))
+        return twin
 
     @property
     def running(self) -> bool:

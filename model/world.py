@@ -240,38 +240,41 @@ def entities(scenario) -> Entities:
 
 
 def build_world(scenario, drawn: Entities | None = None) -> World:
-    """The world of a scenario (its entity tables, or the ``drawn`` entities of a generic one),
-    with the dtypes the compiled step is built for."""
+    """The world of a scenario (its entity tables, or ``drawn`` entities: a generic draw, or
+    the tables' arrays made once by the caller), with the dtypes the compiled step is built for.
+    The world owns its arrays: ``drawn`` is copied, never changed, so it can seed many runs."""
     e = drawn if drawn is not None else entities(scenario)
     n, g = len(e.names), len(e.gp_names)
     hostility = np.maximum(e.hostility, e.hostility.T)
-    policy = e.small["policy"]
+    gp, small, pair = ({k: v.copy() for k, v in part.items()} for part in (e.gp, e.small, e.pair))
+
+    policy = small["policy"]
 
     def zeros(dtype: type = np.float64) -> np.ndarray:
         return np.zeros((n, g), dtype=dtype)
 
     state = State(
-        gp_cap=e.gp["capability"], gp_growth=e.gp["growth"],
-        revisionism=e.gp["revisionism"], resolve=e.gp["resolve"],
-        openness=e.gp["openness"], gp_arming=e.gp["arming"],
-        gp_policy=e.gp["policy"], gp_stance=np.maximum(e.gp["policy"], 0).astype(np.int8),
+        gp_cap=gp["capability"], gp_growth=gp["growth"],
+        revisionism=gp["revisionism"], resolve=gp["resolve"],
+        openness=gp["openness"], gp_arming=gp["arming"],
+        gp_policy=gp["policy"], gp_stance=np.maximum(gp["policy"], 0).astype(np.int8),
         hostility=hostility, base_hostility=hostility.copy(),
-        focal=e.small["focal"], cap=e.small["capability"], growth=e.small["growth"],
-        arming=e.small["arming"],
+        focal=small["focal"], cap=small["capability"], growth=small["growth"],
+        arming=small["arming"],
         policy=policy, strategy=np.where(policy >= 0, policy, Strategy.HEDGE).astype(np.int8),
         orientation=np.zeros(n), alive=np.ones(n, dtype=np.bool_), territory=np.ones(n),
         end_step=np.full(n, -1, dtype=np.int64), end_cause=np.zeros(n, dtype=np.int8),
         concessions=np.zeros(n), welfare=np.ones(n), autonomy=np.ones(n),
         autonomy_sum=np.zeros(n), wars=np.zeros(n, dtype=np.int64),
         coercions=np.zeros(n, dtype=np.int64), first_war_step=np.full(n, -1, dtype=np.int64),
-        proximity=e.pair["proximity"],
-        reach=e.pair["proximity"] ** scenario.params["reach_decay"],
-        regime_fear=e.pair["regime_fear"], alignment=e.pair["alignment"],
-        alliance=e.pair["alliance"], bases=e.pair["bases"], assurance=e.pair["assurance"],
-        binding=e.pair["binding"],
+        proximity=pair["proximity"],
+        reach=pair["proximity"] ** scenario.params["reach_decay"],
+        regime_fear=pair["regime_fear"], alignment=pair["alignment"],
+        alliance=pair["alliance"], bases=pair["bases"], assurance=pair["assurance"],
+        binding=pair["binding"],
         threat=zeros(), gp_threat=zeros(), credibility=zeros(), coercion_memory=zeros(),
         drift=zeros(), rival_gap=zeros(), at_war=zeros(np.bool_), coerced=zeros(np.bool_),
-        dependency=e.dependency,
+        dependency=e.dependency.copy(),
     )
     state.rival_gap[:] = rival_alignment(state) - state.alignment
     return World(start_year=scenario.start_year, gp_names=e.gp_names, names=e.names,

@@ -87,6 +87,25 @@ def test_the_batch_path_equals_the_mesa_model_exactly(scenario, overrides):
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.parametrize("scenario", ["ukraine", "generic"])
+def test_a_replicate_is_the_simulation_its_seed_makes(scenario):
+    """The engine builds a setting's world once and starts each seed from a copy
+    (``Simulation.replicate``): every state array ends as a fresh ``Simulation`` leaves it, and
+    the template is left untouched."""
+    template = Simulation(scenario, overrides={"war_intercept": -2.0})
+    before = [a.copy() for a in template.world.state]
+    for seed in (4, 5):
+        twin = template.replicate(seed).run()
+        fresh = Simulation(scenario, overrides={"war_intercept": -2.0}, rng=seed).run()
+        for a, b in zip(twin.world.state, fresh.world.state, strict=True):
+            np.testing.assert_array_equal(a, b)
+        assert twin.war_onsets == fresh.war_onsets
+    for a, b in zip(template.world.state, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="not started"):
+        Simulation("ukraine").run().replicate(1)
+
+
 def test_a_state_that_loses_all_its_territory_has_ended():
     """war_territory_loss = 1 is inside its range: a state defeated in a war then holds no
     territory, and a state with no territory has ended (it is not counted as surviving)."""
