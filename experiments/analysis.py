@@ -66,6 +66,44 @@ def summarise(records: pd.DataFrame, keys: Sequence[str], seed: int = 0) -> pd.D
     return pd.DataFrame(rows)
 
 
+def ensemble_summary(records: pd.DataFrame, keys: Sequence[str], member: str,
+                     seed: int = 0) -> pd.DataFrame:
+    """Per group of ``keys``, for each share or mean of ``OUTCOMES`` over runs that each parameter
+    setting of an ensemble (column ``member``) ran on the same seeds: the pooled estimate (the
+    mean over members), its Monte Carlo 95% interval (``summary_of`` on the pooled runs), the
+    spread of the members' own estimates (2.5th-97.5th percentiles: parameter uncertainty), and
+    a total interval from both variances added (between members, and Monte Carlo)."""
+    ok = ok_rows(records)
+    rows = []
+    groups = ok.groupby(list(keys), sort=False) if keys else [((), ok)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        pooled = summary_of(group, seed)
+        for o in SUMMARISED:
+            if o.summary not in ("share", "mean"):
+                continue
+            values = group[o.name].astype(float)
+            by_member = (values.groupby(group[member]).mean() if o.summary == "share" else
+                         values.groupby([group[member], group["seed"]]).mean()
+                         .groupby(level=0).mean())
+            estimate = float(by_member.mean())
+            mc_se = (pooled[f"{o.name}_hi"] - pooled[f"{o.name}_lo"]) / (2 * 1.96)
+            between = float(by_member.var(ddof=1)) if len(by_member) > 1 else 0.0
+            half = 1.96 * np.sqrt(between + mc_se ** 2)
+            share = o.summary == "share"  # a share's interval is clipped to [0, 1]
+            rows.append({**dict(zip(keys, key, strict=True)), "outcome": o.name,
+                         "members": len(by_member), "runs_per_member": group["seed"].nunique(),
+                         "estimate": estimate, "mc_lo": pooled[f"{o.name}_lo"],
+                         "mc_hi": pooled[f"{o.name}_hi"],
+                         "members_lo": float(by_member.quantile(0.025)),
+                         "members_hi": float(by_member.quantile(0.975)),
+                         "total_lo": max(estimate - half, 0.0) if share else estimate - half,
+                         "total_hi": min(estimate + half, 1.0) if share else estimate + half,
+                         "parameter_share": between / (between + mc_se ** 2)
+                         if between + mc_se ** 2 > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
 def per_run(records: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
     """One row per (run, arm): each outcome's mean over the run's states (shares for the
     booleans), with the run's ``keys`` (design point, factors)."""

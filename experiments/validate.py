@@ -270,7 +270,7 @@ def validate(overrides: Mapping[str, Any] | None = None, *, replicates: int = RE
     available = record.assign(major=record["major"].map(names)).groupby(["major", "year"])[
         "rival_available"].first()  # the record's rule, read from the same observables
     model["rival_available"] = available.reindex(pd.MultiIndex.from_arrays(
-        [model["major"], model["year"]])).fillna(False).to_numpy(bool)
+        [model["major"], model["year"]])).astype("boolean").fillna(False).to_numpy(bool)
     ratio_rec = class_ratios(record, RATIO_PAIRS).assign(source="record")
     ratio_mod = class_ratios(model, RATIO_PAIRS).assign(source="model")
     rows = hindcast_rows(model, record, starts, window, replicates, names)

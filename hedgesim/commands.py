@@ -32,6 +32,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     run.add_argument("--set", dest="overrides", action="append", default=[],
                      metavar="NAME=VALUE", help="override a parameter (see `hedgesim params`)")
+    run.add_argument("--ensemble", type=Path, metavar="FILE",
+                     help="run every member of a parameter ensemble (hedgesim calibrate's "
+                          "ensemble.toml; data/ensemble.toml ships) on the same seeds, and report "
+                          "parameter uncertainty beside Monte Carlo error")
     run.add_argument("--out", type=out_dir, help="write outcomes and per-step series as Parquet here")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_executor_options(run)
@@ -92,9 +96,10 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from experiments.analysis import summarise
+    from experiments.analysis import ensemble_summary, summarise
     from experiments.engine import Setting, paired, replicate_seeds, run
-    from experiments.report import format_summary, summary_json
+    from experiments.report import format_ensemble, format_summary, summary_json
+    from scenarios.ensemble import read_ensemble
 
     _check_counts(args)
     overrides = parse_overrides(args.overrides)
@@ -102,10 +107,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = scenario.with_strategy(args.strategy)
     if args.out is not None:
         check_out(args.out)
-    setting = Setting.of(args.scenario, args.strategy or "historical", overrides, args.steps)
-    records = run(paired([setting], replicate_seeds(args.seed, args.replicates)),
+    members = read_ensemble(args.ensemble) if args.ensemble is not None else []
+    for m in members:
+        if clash := sorted(set(m.params) & set(overrides)):
+            raise UsageError(f"--set {clash[0]}: the ensemble {args.ensemble} sets it (member "
+                             f"{m.id}); drop one")
+    arm = args.strategy or "historical"
+    settings = ([Setting.of(args.scenario, arm, {**overrides, **m.params}, args.steps)
+                 for m in members] or [Setting.of(args.scenario, arm, overrides, args.steps)])
+    records = run(paired(settings, replicate_seeds(args.seed, args.replicates)),
                   executor_from(args), series=args.out is not None)
+    if members:  # which member ran each record
+        records.outcomes["member"] = [members[k].id for k in records.outcomes["setting"]]
     summary = summarise(records.outcomes, ["state"], seed=args.seed)
+    spread = (ensemble_summary(records.outcomes, ["state"], "member", seed=args.seed)
+              if members else None)
     report = {
         "scenario": scenario.name, "strategy": args.strategy or "historical",
         "replicates": args.replicates, "seed": args.seed,
@@ -114,6 +130,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         "model": {"war_onsets_mean": float(records.outcomes.groupby("replicate")["wars_total"]
                                            .first().mean())},
     }
+    if spread is not None:
+        report["ensemble"] = {"file": str(args.ensemble), "members": [m.id for m in members],
+                              "uncertainty": json.loads(spread.to_json(orient="records"))}
     if args.out is not None:
         _write_parquet(args.out, {"outcomes": records.outcomes, "series": records.series,
                                   "model_series": records.model_series})
@@ -124,6 +143,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"strategy: {report['strategy']}, {args.replicates} replicates, "
               f"{report['steps']} years from {scenario.start_year}, seed {args.seed}\n")
         print(format_summary(summary, "state"))
+        if spread is not None:
+            print(f"\nparameter uncertainty: {len(members)} members of {args.ensemble}, "
+                  f"{args.replicates} runs each on the same seeds")
+            print(format_ensemble(spread, "state"))
         if args.out is not None:
             print(f"\nwrote {args.out}/outcomes.parquet, series.parquet, model_series.parquet")
     return 0

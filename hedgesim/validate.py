@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
-from scenarios.loader import ScenarioError, read_toml
-from scenarios.params import BY_NAME
+from scenarios.loader import ScenarioError, check_params, read_toml
 
 MAX_REPLICATES = 1000
 
@@ -34,23 +33,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def read_params(path: Path) -> dict[str, Any]:
     """A [params] table of model-wide parameters, each checked against the registry."""
-    from scenarios.loader import parse_scenario
-
     if not path.is_file():
         raise UsageError(f"--params {path}: no such file")
     data = read_toml(path)
     extra = set(data) - {"params"}
     if extra or not isinstance(data.get("params"), dict):
         raise ScenarioError(f"{path}: expected one [params] table, not {sorted(data) or 'nothing'}")
-    params = data["params"]
-    for name in params:
-        if name not in BY_NAME:
-            raise ScenarioError(f"{path}: [params]: unknown parameter {name!r} "
-                                f"(see `hedgesim params`)")
-    probe = {"scenario": {"name": "probe", "start_year": 2000, "steps": 1}, "params": params,
-             "great_power": [{"name": "A"}, {"name": "B"}], "small_state": [{"name": "s"}]}
-    parse_scenario(probe, str(path))  # every value checked as in a scenario file
-    return dict(params)
+    return check_params(data["params"], f"{path}: [params]")
 
 
 def validate_command(args: argparse.Namespace) -> int:

@@ -176,6 +176,19 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: not valid TOML: nested too deeply") from None
 
 
+def check_params(params: dict[str, Any], where: str) -> dict[str, Any]:
+    """A table of model-wide parameters (a ``[params]`` file, an ensemble member), each name and
+    value checked as in a scenario file; errors name ``where``."""
+    for name in params:
+        if name not in BY_NAME:
+            raise ScenarioError(f"{where}: unknown parameter {name!r} (see `hedgesim params`)")
+    probe = {"scenario": {"name": "probe", "start_year": 2000, "steps": 1}, "params": params,
+             "great_power": [{"name": "A"}, {"name": "B"}],
+             "small_state": [{"name": "s", "focal": True}]}
+    parse_scenario(probe, where)
+    return dict(params)
+
+
 def parse_scenario(data: dict[str, Any], path: str) -> Scenario:
     """Validate a scenario's data; every error names the file, the entry and the field."""
     for key in data:

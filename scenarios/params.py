@@ -9,7 +9,7 @@ declared in ``scenarios/schema.py``.
 from __future__ import annotations
 
 from collections import namedtuple
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from functools import lru_cache
 from typing import Any
@@ -67,19 +67,19 @@ PARAMS: tuple[Param, ...] = (
        SEED000),
     _p("gp_w_bases", 1.5, 0.0, 5.0, "weight of the rival's bases on its territory (red lines)",
        SEED000),
-    _p("gp_w_drift", 4.0, 0.0, 10.0,
+    _p("gp_w_drift", 0.846, 0.0, 10.0,
        "weight of the drift of alignment away from the power (defections are the dangerous moments)",
        SEED000 + "; docs/theory.md, mechanism 2 (Hungary 1956, Czechoslovakia 1968, Ukraine 2014)"),
     _p("drift_memory", 0.6, 0.0, 0.99, "share of last year's perceived drift that is remembered",
        SEED000),
-    _p("bloc_pressure", 0.5, 0.0, 5.0,
+    _p("bloc_pressure", 2.51, 0.0, 5.0,
        "how much bloc polarity makes a power read non-alignment as hostility",
        SEED000 + " (bipolarity leaves no room for manoeuvre)"),
     # 3. Guarantees
-    _p("accession_rate", 0.15, 0.0, 1.0,
+    _p("accession_rate", 0.0245, 0.0, 1.0,
        "share of a sought alliance that a willing patron grants each year "
        "(the lag is the window of vulnerability)", SEED000 + "; docs/theory.md, mechanism 3"),
-    _p("abandonment_rate", 0.05, 0.0, 1.0,
+    _p("abandonment_rate", 0.1, 0.0, 1.0,
        "yearly chance that a patron makes a deal behind a fully aligned client's back "
        "(rises with the client's ambiguity)", SEED001 + " (US-China rapprochement)"),
     _p("overstretch", 0.05, 0.0, 1.0, "how fast a patron's credibility thins with each client",
@@ -99,12 +99,12 @@ PARAMS: tuple[Param, ...] = (
     _p("exit_rate", 0.1, 0.0, 1.0,
        "share of an alliance a state that no longer wants it sheds each year (treaties persist)",
        "Leeds 2003 (alliance reliability)"),
-    _p("interdependence_cost", 1.0, 0.0, 10.0,
+    _p("interdependence_cost", 2.28, 0.0, 10.0,
        "how much shared trade raises a power's cost of war", "Oneal & Russett 1997; docs/theory.md 4"),
     _p("cover_cost", 1.0, 0.0, 10.0,
        "how much ties to third partners (middle powers, blocs) raise the cost of aggression",
        SEED001 + " (active cover)"),
-    _p("binding_cost", 1.0, 0.0, 10.0,
+    _p("binding_cost", 2.49, 0.0, 10.0,
        "how much institutional enmeshment of a power raises its cost of aggression (none for a "
        "fully revisionist power)", KUIK + "; Schweller 1994"),
     _p("subsidy_rate", 0.01, 0.0, 0.1,
@@ -115,7 +115,7 @@ PARAMS: tuple[Param, ...] = (
        SEED002 + " (Union State, CSTO)"),
     _p("patron_pull", 0.1, 0.0, 1.0,
        "yearly pull of an ally's alignment toward its patron (pressure to follow)", SEED002),
-    _p("entrapment", 0.5, 0.0, 5.0,
+    _p("entrapment", 1.31, 0.0, 5.0,
        "threat a power reads from its rival's formal allies (entrapment in the patron's rivalry)",
        "Snyder 1984; docs/theory.md, mechanism 5"),
     # 6. Deterrence
@@ -126,7 +126,7 @@ PARAMS: tuple[Param, ...] = (
        "how fast a power's usable strength falls with distance (exponent on proximity)",
        "Boulding 1962, loss-of-strength gradient"),
     # 7. Assurance
-    _p("assurance_effect", 0.6, 0.0, 1.0,
+    _p("assurance_effect", 0.63, 0.0, 1.0,
        "share of a power's perceived threat that full, credible assurance removes", SEED001),
     # 8. Power shifts
     _p("gp_arming_boost", 0.02, 0.0, 0.2,
@@ -137,16 +137,16 @@ PARAMS: tuple[Param, ...] = (
     _p("orientation_spread", 0.5, 0.0, 3.0,
        "spread of a new government's tilt between the great powers", "docs/theory.md, mechanism 9"),
     # Coercion and war
-    _p("war_intercept", -5.5, -20.0, 5.0,
+    _p("war_intercept", -4.49, -20.0, 5.0,
        "log-odds of war onset per year when there is nothing to gain and nothing to lose",
-       "Bremer 1992 (rarity of dyadic war); calibrated to base rates"),
-    _p("war_slope", 4.0, 0.0, 20.0, "how steeply war hazard rises with its expected value",
+       "Bremer 1992 (rarity of dyadic war)"),
+    _p("war_slope", 1.94, 0.0, 20.0, "how steeply war hazard rises with its expected value",
        "Fearon 1995; Bueno de Mesquita 1981 (expected utility of war)"),
-    _p("revisionism_weight", 1.0, 0.0, 5.0, "weight of a power's revisionist aims in its motive",
+    _p("revisionism_weight", 0.0559, 0.0, 5.0, "weight of a power's revisionist aims in its motive",
        "Schweller 1994; " + WALT),
-    _p("coercion_intercept", -3.0, -20.0, 5.0, "log-odds of a coercion episode per year at zero value",
+    _p("coercion_intercept", -3.34, -20.0, 5.0, "log-odds of a coercion episode per year at zero value",
        "docs/theory.md (coercion short of war)"),
-    _p("coercion_slope", 3.0, 0.0, 20.0, "how steeply coercion hazard rises with leverage and motive",
+    _p("coercion_slope", 5.12, 0.0, 20.0, "how steeply coercion hazard rises with leverage and motive",
        "Hirschman 1945; Drezner 1999"),
     _p("concession_size", 0.15, 0.0, 1.0, "autonomy conceded in one successful coercion episode",
        "docs/theory.md (coerced concessions)"),
@@ -173,8 +173,8 @@ PARAMS: tuple[Param, ...] = (
        "Simon 1955"),
     _p("choice_noise", 0.3, 0.01, 5.0, "temperature of the logit choice among strategies",
        "McFadden 1974; bounded rationality"),
-    _p("choice_w_strength", 2.0, 0.0, 10.0, "stronger states balance more", WALT + ", hypothesis 1"),
-    _p("choice_w_support", 2.0, 0.0, 10.0, "likely allied support encourages balancing",
+    _p("choice_w_strength", 3.38, 0.0, 10.0, "stronger states balance more", WALT + ", hypothesis 1"),
+    _p("choice_w_support", 3.9, 0.0, 10.0, "likely allied support encourages balancing",
        WALT + ", hypothesis 2"),
     _p("choice_w_aggression", 2.0, 0.0, 10.0,
        "the more aggressive a power seems, the more others balance", WALT + ", hypothesis 3"),
@@ -219,12 +219,38 @@ PARAMS += tuple(
     for strategy, targets in PORTFOLIOS.items() for instrument, value in targets.items()
 )
 
+# The parameters ``hedgesim calibrate`` fits to the 1816-2010 record, with their prior ranges:
+# narrower than the declared ranges, which bound what the model accepts, these bound what the
+# theory allows (a yearly war hazard between about 1 in 20,000 and 1 in 20 at zero value; weights
+# from none to a few times the unit of the terms they weigh). `hedgesim params` marks them.
+CALIBRATED: dict[str, tuple[float, float]] = {
+    "war_intercept": (-10.0, -3.0), "war_slope": (0.0, 10.0),
+    "coercion_intercept": (-8.0, -1.0), "coercion_slope": (0.0, 10.0),
+    "revisionism_weight": (0.0, 3.0), "gp_w_drift": (0.0, 8.0), "bloc_pressure": (0.0, 3.0),
+    "entrapment": (0.0, 3.0), "binding_cost": (0.0, 3.0), "interdependence_cost": (0.0, 3.0),
+    "assurance_effect": (0.0, 1.0), "abandonment_rate": (0.0, 0.2),
+    "accession_rate": (0.02, 0.5), "choice_w_strength": (0.0, 5.0),
+    "choice_w_support": (0.0, 5.0),
+}
+
+CALIBRATED_SOURCE = "value calibrated to the 1816-2010 record (hedgesim calibrate; docs/validation.md)"
+PARAMS = tuple(replace(p, source=f"{p.source}; {CALIBRATED_SOURCE}") if p.name in CALIBRATED else p
+               for p in PARAMS)
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 NUMERIC = tuple(p for p in PARAMS if not p.choices)
 
 # What the compiled step reads: every numeric parameter (floats stay floats and counts stay
 # integers, so one compiled step serves every setting) and the portfolio table.
 Coefficients = namedtuple("Coefficients", [*(p.name for p in NUMERIC), "portfolio"])
+
+
+def odd_row(p: Param) -> str:
+    """The parameter's row in docs/ODD.md's table (tests/test_docs.py keeps the two equal;
+    ``python -m scenarios.params`` prints the table)."""
+    span = " / ".join(p.choices) if p.choices else f"[{p.low:g}, {p.high:g}]"
+    if p.name in CALIBRATED:
+        span += "; calibrated, prior [{:g}, {:g}]".format(*CALIBRATED[p.name])
+    return f"| `{p.name}` | {p.default} | {span} | {p.meaning} | {p.source} |"
 
 
 class Params(dict[str, Any]):
@@ -260,3 +286,8 @@ def _coefficients(values: tuple[Any, ...]) -> Coefficients:
     numbers = [int(v) if integer else float(v) for v, integer in zip(values, _INTEGER, strict=True)]
     portfolio = np.array([[numbers[k] for k in row] for row in _PORTFOLIO_AT])
     return Coefficients(*numbers, portfolio)
+
+
+if __name__ == "__main__":
+    print("| parameter | default | range | meaning | source |\n|---|---|---|---|---|")
+    print("\n".join(odd_row(p) for p in PARAMS))

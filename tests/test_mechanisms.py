@@ -108,7 +108,8 @@ def test_credibility_needs_resolve_and_thins_with_clients():
 def test_ambiguity_makes_abandonment_likelier():
     model = small_model(alignment={"Near": 0.0, "Far": 1.0})
     w, p = model.world.state, model.coefs
-    u = np.full((1, 2), 0.06)  # between the aligned and the ambiguous client's chance
+    # between the aligned client's chance (rate x 1) and the ambiguous one's (rate x 2)
+    u = np.full((1, 2), 1.5 * p.abandonment_rate)
     assert not m.abandonment(w, p, u)[0, FAR]
     w.alignment[0, FAR] = 0.0
     assert m.abandonment(w, p, u)[0, FAR]

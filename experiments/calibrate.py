@@ -1,0 +1,320 @@
+"""``hedgesim calibrate``: history matching of the model's uncertain parameters to the record.
+
+The record's patterns (``hedgesim history``) are the targets: force and war onsets per 100
+dyad-years in each alignment class, the classes' shares of dyad-years, and the balance /
+non-aligned rate ratios of force and war. A parameter setting is run on the historical worlds of
+the era (``experiments.validate``: every five-year window's world built from its observables, on
+the same replicate seeds for every setting) and scored by its implausibility on each target
+(Craig et al. 1997; Vernon, Goldstein & Bower 2010):
+
+    I = |observed - model| / sqrt(V_record + V_model + V_discrepancy)
+
+with the record's Poisson (or binomial) variance, the model's Monte Carlo variance from its own
+counts, and a model discrepancy of ``DISCREPANCY`` times the observed value. A setting is ruled
+out when its second-largest implausibility exceeds ``CUTOFF`` (the second, not the largest, as
+Vernon et al. do with many outputs, so that one noisy cell does not rule out a setting).
+
+Waves: the first is a scrambled Sobol design over the prior box (scipy's QMC); each later wave
+is a Sobol design over the box spanned by the settings not yet ruled out, padded by ``PAD`` of
+each prior range (or, if every setting was ruled out, by the best tenth). The simulator itself
+is run at every design point: no emulator, which a model this fast does not need (McCulloch et
+al. 2022 template, without their Gaussian-process step). What is left after the last wave is
+the non-implausible set. Its ``ENSEMBLE`` least implausible settings are then run again on
+``CONFIRM_REPLICATES`` replicates with seeds the waves did not use: chosen on six replicates,
+the least implausible are partly the luckiest (the winner's curse), and the confirmation
+scores them afresh. The confirmed non-implausible settings are the ensemble, and the best of
+them (smallest largest implausibility) the calibrated defaults.
+
+Evaluations are written wave by wave and chunk by chunk, each chunk atomically: an interrupted
+calibration resumes where it stopped, and gives the same result for any number of workers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments.analysis import PER
+from experiments.engine import Executor, Item, replicate_seeds, run
+from experiments.runner import atomic_write
+from experiments.validate import Validation, model_rows, settings, validate, window_starts
+from scenarios.ensemble import Member, identity
+from scenarios.history import CLASSES, ERAS, build_panel
+from scenarios.loader import InputError
+from scenarios.params import CALIBRATED
+
+CUTOFF = 3.0
+DISCREPANCY = 0.1  # model discrepancy: a tenth of the observed value (standard deviation)
+WAVES = 3
+POINTS = 128  # settings per wave (a power of two, as Sobol designs want)
+REPLICATES = 6  # runs per window and setting
+CHUNK = 16  # settings per resumable chunk
+PAD = 0.05
+ENSEMBLE = 16  # settings confirmed, and at most as many in the ensemble
+CONFIRM_REPLICATES = 20  # the confirmation's runs per window, on seeds the waves did not use
+VALIDATION_REPLICATES = 20  # as hedgesim validate's default
+RATIO = ("balance", "non-aligned")
+WINDOW = 5
+MANIFEST = "manifest.json"
+ALL_YEARS = "1816-2010"
+
+
+def years(era: str) -> tuple[int, int]:
+    """First and last year of an era of ``scenarios.history.ERAS``, or of ``ALL_YEARS``."""
+    return ERAS[era] if era in ERAS else (ERAS["1816-1945"][0], ERAS["1946-2010"][1])
+
+
+# --- targets and model outputs ----------------------------------------------------------
+
+def patterns(rows: pd.DataFrame, units: int) -> pd.DataFrame:
+    """The calibration targets of a panel (the record's, or the model's rows): per target its
+    value and sampling variance. Rates are per 100 dyad-years with Poisson variance; shares have
+    binomial variance over ``units`` independent dyads (dyad-years of one pair are not
+    independent); a rate ratio is taken on the log scale, with variance 1/a + 1/b."""
+    out = []
+    total = len(rows)
+    for c in CLASSES:
+        group = rows[rows["alignment"] == c]
+        exposure = len(group) / PER
+        for outcome in ("force", "war"):
+            events = int(group[outcome].sum())
+            rate = events / exposure if exposure else np.nan
+            out.append((f"{outcome} rate, {c}", rate, max(events, 1) / max(exposure, 1e-9) ** 2))
+        share = len(group) / total
+        out.append((f"share, {c}", share, max(share * (1 - share), 1 / units) / units))
+    a, b = (rows[rows["alignment"] == c] for c in RATIO)
+    for outcome in ("force", "war"):
+        ea, eb = int(a[outcome].sum()), int(b[outcome].sum())
+        value = np.log((ea + 0.5) / max(len(a), 1) * max(len(b), 1) / (eb + 0.5))
+        out.append((f"log {outcome} ratio, {RATIO[0]} / {RATIO[1]}", value,
+                    1 / (ea + 0.5) + 1 / (eb + 0.5)))
+    return pd.DataFrame(out, columns=["target", "value", "variance"])
+
+
+def record_targets(era: str) -> pd.DataFrame:
+    record = build_panel(*years(era))
+    return patterns(record, record.groupby(["major", "minor"]).ngroups)
+
+
+def implausibility(record: pd.DataFrame, model: pd.DataFrame) -> pd.Series:
+    """Per target: |record - model| over the root of the three variances. A ratio's
+    discrepancy is a tenth on the ratio scale (its log's), a rate's or share's a tenth of it."""
+    discrepancy = np.where(record["target"].str.startswith("log"), DISCREPANCY,
+                           DISCREPANCY * record["value"].abs()) ** 2
+    gap = (record["value"] - model["value"]).abs()
+    return pd.Series((gap / np.sqrt(record["variance"] + model["variance"] + discrepancy)
+                      ).to_numpy(), index=record["target"].to_numpy())
+
+
+# --- the design ---------------------------------------------------------------------------
+
+def sobol(box: Mapping[str, tuple[float, float]], n: int, seed: int) -> pd.DataFrame:
+    from scipy.stats import qmc
+
+    names = list(box)
+    unit = qmc.Sobol(len(names), scramble=True, rng=np.random.default_rng(seed)).random(n)
+    low = np.array([box[k][0] for k in names])
+    high = np.array([box[k][1] for k in names])
+    return pd.DataFrame(qmc.scale(unit, low, high), columns=names)
+
+
+def focus(evaluated: pd.DataFrame, priors: Mapping[str, tuple[float, float]]
+          ) -> dict[str, tuple[float, float]]:
+    """The next wave's box: spanned by the settings not ruled out (or the best tenth), padded,
+    within the priors."""
+    kept = evaluated[evaluated["non_implausible"]]
+    if kept.empty:
+        kept = evaluated.nsmallest(max(len(evaluated) // 10, 2), "second_largest")
+    box = {}
+    for k, (low, high) in priors.items():
+        pad = PAD * (high - low)
+        box[k] = (max(low, kept[k].min() - pad), min(high, kept[k].max() + pad))
+    return box
+
+
+# --- evaluating settings --------------------------------------------------------------------
+
+def simulate_patterns(design: pd.DataFrame, era: str, replicates: int, seed: int,
+                      executor: Executor) -> list[pd.DataFrame]:
+    """Each setting of ``design`` run on the historical worlds of ``era`` (the same seeds for
+    every setting: common random numbers), as its pattern table."""
+    starts = window_starts(*years(era), WINDOW)
+    seeds = replicate_seeds(seed, replicates)
+    items = [Item(s, sd, (("point", p), ("setting", k), ("replicate", i)))
+             for p, params in enumerate(design.to_dict("records"))
+             for k, s in enumerate(settings(params, starts, WINDOW))
+             for i, sd in enumerate(seeds)]
+    records = run(items, executor, series=True, everyone=True)
+    failed = records.outcomes["error"].dropna()
+    if len(failed):
+        raise RuntimeError(f"a historical world failed to run: {failed.iloc[0]}")
+    out = []
+    for _, part in records.series.groupby("point", sort=True):
+        rows = model_rows(part, starts)
+        out.append(patterns(rows, rows.groupby(["replicate", "major", "minor"]).ngroups))
+    return out
+
+
+def score(design: pd.DataFrame, model: Sequence[pd.DataFrame], record: pd.DataFrame
+          ) -> pd.DataFrame:
+    """The design with, per setting, its identity, every target's model value and
+    implausibility, the largest and second-largest, and whether it is ruled out."""
+    rows = []
+    for params, table in zip(design.to_dict("records"), model, strict=True):
+        imp = implausibility(record, table)
+        ranked = np.sort(imp.to_numpy())[::-1]
+        rows.append({"id": identity(params), **params,
+                     **{f"model: {t}": v for t, v in zip(table["target"], table["value"],
+                                                         strict=True)},
+                     **{f"I: {t}": v for t, v in imp.items()},
+                     "largest": ranked[0], "second_largest": ranked[1],
+                     "non_implausible": bool(ranked[1] <= CUTOFF)})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class Calibration:
+    """What ``calibrate`` found for one era: every evaluated setting by wave, the targets, the
+    ensemble and the best setting."""
+
+    era: str
+    record: pd.DataFrame
+    evaluated: pd.DataFrame  # every setting, with its wave
+    ensemble: pd.DataFrame
+    best: dict[str, float]
+
+    @property
+    def ruled_out_everywhere(self) -> bool:
+        return not self.evaluated["non_implausible"].any()
+
+
+def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES,
+                  points: int = POINTS, replicates: int = REPLICATES, seed: int = 0,
+                  priors: Mapping[str, tuple[float, float]] = CALIBRATED,
+                  progress: Any = None) -> Calibration:
+    """Waves of history matching on ``era``'s record, resuming from what ``out`` holds."""
+    out.mkdir(parents=True, exist_ok=True)
+    record = record_targets(era)
+    waves_done: list[pd.DataFrame] = []
+    box = dict(priors)
+    for wave in range(1, waves + 1):
+        design = sobol(box, points, seed + wave)
+        chunks = []
+        for start in range(0, points, CHUNK):
+            path = out / f"wave-{wave}-{start // CHUNK:03d}.parquet"
+            if path.exists():
+                try:
+                    chunks.append(pd.read_parquet(path))
+                    continue
+                except (OSError, ValueError):  # damaged: run again
+                    path.unlink()
+            part = design.iloc[start:start + CHUNK].reset_index(drop=True)
+            table = score(part, simulate_patterns(part, era, replicates, seed, executor),
+                          record).assign(wave=wave)
+            atomic_write(path, lambda tmp, t=table: t.to_parquet(tmp, index=False))
+            chunks.append(table)
+            if progress:
+                progress(era, wave, start + len(part), points)
+        evaluated = pd.concat(chunks, ignore_index=True)
+        waves_done.append(evaluated)
+        box = focus(evaluated, priors)
+    evaluated = pd.concat(waves_done, ignore_index=True)
+    pool = evaluated[evaluated["non_implausible"]]
+    if pool.empty:  # the record rules out every setting tried: the best are reported as such
+        pool = evaluated
+    candidates = pool.nsmallest(ENSEMBLE, "second_largest")[list(priors)].reset_index(drop=True)
+    path = out / "confirm.parquet"
+    try:
+        confirmed = pd.read_parquet(path)
+    except (OSError, ValueError):  # not yet run, or damaged: run it
+        confirmed = score(candidates, simulate_patterns(
+            candidates, era, CONFIRM_REPLICATES, seed + 1, executor), record)
+        atomic_write(path, lambda tmp: confirmed.to_parquet(tmp, index=False))
+    kept = confirmed[confirmed["non_implausible"]]
+    ensemble = (kept if len(kept) else confirmed).sort_values(
+        ["largest", "id"]).reset_index(drop=True)
+    best = {k: float(ensemble.iloc[0][k]) for k in priors}
+    return Calibration(era, record, evaluated, ensemble, best)
+
+
+@dataclass
+class Result:
+    """``hedgesim calibrate``'s findings: the fit on 1816-1945 and its test on 1946-2010 (the
+    validation of its best setting), and the refit on every year with its validation."""
+
+    split: Calibration
+    full: Calibration
+    split_validation: Validation
+    full_validation: Validation
+    replicates: int
+    seed: int
+
+
+def calibrate(out: Path, executor: Executor | None = None, *, waves: int = WAVES,
+              points: int = POINTS, replicates: int = REPLICATES, seed: int = 0,
+              validation_replicates: int = VALIDATION_REPLICATES, progress: Any = None) -> Result:
+    """Fit on 1816-1945 and test the best setting on 1946-2010 (``hedgesim validate``'s
+    patterns and hindcast, which score both eras), then refit on every year for the shipped
+    defaults and ensemble, and validate that."""
+    check_manifest(out, {"waves": waves, "points": points, "replicates": replicates,
+                         "seed": seed, "cutoff": CUTOFF, "discrepancy": DISCREPANCY,
+                         "window": WINDOW, "priors": {k: list(v) for k, v in CALIBRATED.items()}})
+    with executor or Executor() as ex:
+        split = history_match("1816-1945", out / "fit-1816-1945", ex, waves=waves, points=points,
+                              replicates=replicates, seed=seed, progress=progress)
+        split_validation = validate(split.best, replicates=validation_replicates, seed=seed,
+                                    executor=ex)
+        full = history_match(ALL_YEARS, out / f"fit-{ALL_YEARS}", ex, waves=waves, points=points,
+                             replicates=replicates, seed=seed, progress=progress)
+        full_validation = validate(full.best, replicates=validation_replicates, seed=seed,
+                                   executor=ex)
+    return Result(split, full, split_validation, full_validation, replicates, seed)
+
+
+def check_manifest(out: Path, config: Mapping[str, Any]) -> None:
+    """Write the calibration's settings to ``out/manifest.json``, or refuse (``InputError``) a
+    folder that holds a calibration made with other settings: resuming must not mix them."""
+    path = out / MANIFEST
+    text = json.dumps(config, indent=2, sort_keys=True) + "\n"
+    if path.exists():
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise InputError(f"{path}: unreadable ({err}); remove the folder to start "
+                             f"afresh") from err
+        if found != json.loads(text):
+            changed = sorted(k for k in {*found, *config} if found.get(k) != json.loads(text).get(k))
+            raise InputError(f"{path}: a calibration with other settings ({', '.join(changed)}) "
+                             f"is in this folder; use another --out or remove it")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def ranges(calibration: Calibration, priors: Mapping[str, tuple[float, float]] = CALIBRATED
+           ) -> pd.DataFrame:
+    """Per parameter: its prior range, the range of the settings not ruled out, the ensemble's
+    median and the best setting's value."""
+    kept = calibration.evaluated[calibration.evaluated["non_implausible"]]
+    return pd.DataFrame([{
+        "parameter": k, "prior_low": lo, "prior_high": hi,
+        "kept_low": kept[k].min() if len(kept) else np.nan,
+        "kept_high": kept[k].max() if len(kept) else np.nan,
+        "ensemble_median": calibration.ensemble[k].median(), "best": calibration.best[k],
+        "share_of_prior": ((kept[k].max() - kept[k].min()) / (hi - lo)) if len(kept) else np.nan,
+    } for k, (lo, hi) in priors.items()])
+
+
+def members(calibration: Calibration) -> list[Member]:
+    return [Member(r["id"], {k: float(r[k]) for k in CALIBRATED}, float(r["largest"]))
+            for r in calibration.ensemble.to_dict("records")]
+
+
+__all__ = ["ALL_YEARS", "CALIBRATED", "Calibration", "Result", "calibrate", "history_match",
+           "members", "ranges"]

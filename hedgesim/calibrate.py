@@ -1,0 +1,76 @@
+"""``hedgesim calibrate``: history matching of the uncertain parameters to the record
+(docs/validation.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
+
+MAX_WAVES, MAX_POINTS, MAX_REPLICATES = 10, 4096, 100
+# experiments.calibrate's defaults, named here so that building the parser imports nothing heavy
+# (tests/test_calibrate.py checks they agree)
+WAVES, POINTS, REPLICATES = 3, 128, 6
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "calibrate", help="fit the uncertain parameters to the 1816-2010 record (history "
+                          "matching), test out of sample, write the ensemble",
+        description="History matching: waves of Sobol designs over the priors of the "
+                    "parameters `hedgesim params` marks as calibrated, each setting run on the "
+                    "historical worlds and ruled out where its implausibility against the "
+                    "record's patterns exceeds 3. Fits on 1816-1945 and tests on 1946-2010, "
+                    "then refits on every year. Resumes an interrupted run in --out.")
+    p.add_argument("--waves", type=int, default=WAVES, help=f"waves (default {WAVES})")
+    p.add_argument("--points", type=int, default=POINTS,
+                   help=f"settings per wave, a power of two (default {POINTS})")
+    p.add_argument("--replicates", type=int, default=REPLICATES,
+                   help=f"runs per window and setting (default {REPLICATES})")
+    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("--out", type=out_dir, default=Path("calibration-results"),
+                   help="where evaluations, ensemble.toml, calibrated.toml and report.md go "
+                        "(default calibration-results/)")
+    add_executor_options(p)
+    p.set_defaults(handler=calibrate_command)
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    from experiments.calibrate import CALIBRATED, calibrate
+    from experiments.report import write_calibration
+
+    for flag, value, top in (("--waves", args.waves, MAX_WAVES),
+                             ("--points", args.points, MAX_POINTS),
+                             ("--replicates", args.replicates, MAX_REPLICATES)):
+        if not 1 <= value <= top:
+            raise UsageError(f"{flag} {value}: must be between 1 and {top}")
+    if args.points & (args.points - 1) or args.points < 2:
+        raise UsageError(f"--points {args.points}: must be a power of two (Sobol designs)")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: must be zero or positive")
+    check_out(args.out)
+
+    def progress(era: str, wave: int, done: int, total: int) -> None:
+        print(f"\r{era}: wave {wave}, {done}/{total} settings", end="", file=sys.stderr,
+              flush=True)
+
+    result = calibrate(args.out, executor_from(args, progress=False), waves=args.waves,
+                       points=args.points, replicates=args.replicates, seed=args.seed,
+                       progress=progress)
+    print(file=sys.stderr)
+    write_calibration(result, args.out, dict(CALIBRATED))
+    for cal in (result.split, result.full):
+        kept = int(cal.evaluated["non_implausible"].sum())
+        print(f"{cal.era}: {kept} of {len(cal.evaluated)} settings not ruled out; best largest "
+              f"implausibility {cal.ensemble['largest'].iloc[0]:.2f}")
+    v = result.split_validation.scores
+    held = v[v["era"] == "1946-2010"]
+    for outcome in ("force", "war"):
+        row = held[(held["outcome"] == outcome)].set_index("predictor")["auc"]
+        print(f"held out 1946-2010, {outcome}: AUC model {row['model']:.2f}, best baseline "
+              f"{row.drop('model').max():.2f}")
+    print(f"wrote {args.out}/report.md, ensemble.toml, calibrated.toml, pairs plots and "
+          f"validations")
+    return 0

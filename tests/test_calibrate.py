@@ -1,0 +1,135 @@
+"""``hedgesim calibrate``: targets and implausibility by hand, the design, resumption and
+worker-independence, the ensemble file, and the command's checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments import calibrate as cal
+from experiments.engine import Executor
+from hedgesim import calibrate as cli_calibrate
+from hedgesim.cli import main
+from scenarios.ensemble import Member, ensemble_toml, identity, read_ensemble
+from scenarios.loader import InputError, ScenarioError
+from scenarios.params import BY_NAME, CALIBRATED
+
+
+def rows(classes: list[str], force: list[int], war: list[int], minors: list[str]
+         ) -> pd.DataFrame:
+    return pd.DataFrame({"alignment": classes, "force": force, "war": war, "major": "G",
+                         "minor": minors})
+
+
+def test_patterns_are_the_records_rates_shares_and_log_ratio():
+    panel = rows(["balance"] * 4 + ["non-aligned"] * 6, [1, 0, 0, 0, 1, 1, 0, 0, 0, 0],
+                 [0] * 10, list("aabbccddee"))
+    table = cal.patterns(panel, units=5).set_index("target")
+    assert table.loc["force rate, balance", "value"] == pytest.approx(25.0)  # 1 in 4 dyad-years
+    assert table.loc["force rate, balance", "variance"] == pytest.approx(1 / 0.04 ** 2)
+    assert table.loc["share, non-aligned", "value"] == pytest.approx(0.6)
+    assert table.loc["share, non-aligned", "variance"] == pytest.approx(0.6 * 0.4 / 5)
+    ratio = table.loc["log force ratio, balance / non-aligned"]
+    assert ratio["value"] == pytest.approx(np.log(1.5 / 4 / (2.5 / 6)))
+    assert ratio["variance"] == pytest.approx(1 / 1.5 + 1 / 2.5)
+    assert np.isnan(table.loc["force rate, both", "value"])  # no dyad-years: no rate
+
+
+def test_implausibility_adds_the_three_variances():
+    record = pd.DataFrame({"target": ["force rate, balance", "log war ratio, x"],
+                           "value": [2.0, 0.5], "variance": [0.25, 0.04]})
+    model = pd.DataFrame({"target": record["target"], "value": [3.0, 0.2],
+                          "variance": [0.11, 0.01]})
+    imp = cal.implausibility(record, model)
+    assert imp.iloc[0] == pytest.approx(1.0 / np.sqrt(0.25 + 0.11 + (0.1 * 2.0) ** 2))
+    assert imp.iloc[1] == pytest.approx(0.3 / np.sqrt(0.04 + 0.01 + 0.1 ** 2))
+
+
+def test_the_priors_hold_the_registry_defaults_within_the_declared_ranges():
+    for name, (low, high) in CALIBRATED.items():
+        p = BY_NAME[name]
+        assert p.low <= low < high <= p.high, name
+        assert low <= p.default <= high, name
+
+
+def test_the_next_wave_focuses_on_what_was_not_ruled_out():
+    priors = {"a": (0.0, 1.0), "b": (-5.0, 5.0)}
+    evaluated = pd.DataFrame({"a": [0.2, 0.4, 0.9], "b": [1.0, 2.0, -4.0],
+                              "non_implausible": [True, True, False],
+                              "second_largest": [1.0, 2.0, 9.0]})
+    box = cal.focus(evaluated, priors)
+    assert box["a"] == pytest.approx((0.15, 0.45)) and box["b"] == pytest.approx((0.5, 2.5))
+    nothing = evaluated.assign(non_implausible=False)
+    assert cal.focus(nothing, priors)["a"] == pytest.approx((0.15, 0.45))  # the best tenth (2)
+    design = cal.sobol(box, 8, seed=1)
+    assert design.equals(cal.sobol(box, 8, seed=1)) and len(design) == 8
+    assert design["a"].between(0.15, 0.45).all() and design["b"].between(0.5, 2.5).all()
+
+
+SMALL = {"waves": 2, "points": 2, "replicates": 1, "priors": {"war_intercept": (-8.0, -4.0),
+                                                              "coercion_intercept": (-6.0, -2.0)}}
+
+
+@pytest.fixture(scope="module")
+def matched(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cal")
+    with Executor("serial", 1) as ex:
+        return out, cal.history_match("1816-1945", out, ex, **SMALL)
+
+
+def test_history_matching_resumes_and_gives_the_same_for_any_number_of_workers(matched,
+                                                                             tmp_path):
+    out, first = matched
+    chunks = sorted(out.glob("wave-*.parquet"))
+    assert len(chunks) == 2  # one chunk per wave at this size
+    chunks[-1].unlink()  # interrupted in the last wave
+    with Executor("serial", 1) as ex:
+        resumed = cal.history_match("1816-1945", out, ex, **SMALL)
+    with Executor("processes", 2) as ex:
+        two = cal.history_match("1816-1945", tmp_path, ex, **SMALL)
+    for other in (resumed, two):
+        pd.testing.assert_frame_equal(first.evaluated, other.evaluated)
+    assert first.best == two.best
+    assert set(first.evaluated["id"]) == {identity(r) for r in first.evaluated[
+        list(SMALL["priors"])].to_dict("records")}
+
+
+def test_a_calibration_folder_refuses_other_settings(tmp_path):
+    cal.check_manifest(tmp_path, {"points": 2})
+    cal.check_manifest(tmp_path, {"points": 2})  # the same: resumes
+    with pytest.raises(InputError, match="other settings \\(points\\)"):
+        cal.check_manifest(tmp_path, {"points": 4})
+
+
+def test_an_ensemble_file_reads_back_and_its_identities_are_checked(tmp_path):
+    members = [Member(identity(p), p, 1.5) for p in
+               ({"war_intercept": -6.25, "coercion_slope": 2.0}, {"war_intercept": -7.0})]
+    path = tmp_path / "ensemble.toml"
+    path.write_text(ensemble_toml(members, {"fitted_on": "1816-2010"}))
+    assert read_ensemble(path) == members
+    path.write_text(path.read_text().replace("-6.25", "-6.5"))
+    with pytest.raises(ScenarioError, match="member #1: field 'id'"):
+        read_ensemble(path)
+    path.write_text('[[member]]\n[member.params]\nwar_slope = "x"\n')
+    with pytest.raises(ScenarioError, match="member #1: params: field 'war_slope'"):
+        read_ensemble(path)
+    path.write_text('[[member]]\n[member.params]\nnot_a_parameter = 1\n')
+    with pytest.raises(ScenarioError, match="unknown parameter 'not_a_parameter'"):
+        read_ensemble(path)
+
+
+def test_the_command_line_defaults_are_the_libraries():
+    assert (cli_calibrate.WAVES, cli_calibrate.POINTS, cli_calibrate.REPLICATES) == (
+        cal.WAVES, cal.POINTS, cal.REPLICATES)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--points", "100"], "--points 100: must be a power of two"),
+    (["--waves", "0"], "--waves 0: must be between 1 and 10"),
+    (["--replicates", "1000"], "--replicates 1000: must be between 1 and 100"),
+])
+def test_calibrate_rejects_bad_arguments_in_one_line(args, message, capsys, tmp_path):
+    assert main(["calibrate", *args, "--out", str(tmp_path / "c")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and not (tmp_path / "c").exists()
