@@ -3,7 +3,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench setup
+.PHONY: demo test bench bench-calibrate setup
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -26,3 +26,6 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_step.py
 	$(VENV)/bin/python benchmarks/bench_sweep.py
 	$(VENV)/bin/python benchmarks/bench_validate.py
+
+bench-calibrate: $(STAMP)
+	$(VENV)/bin/python benchmarks/bench_calibrate.py

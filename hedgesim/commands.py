@@ -15,7 +15,7 @@ import pandas as pd
 
 from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
 from scenarios.loader import Scenario, builtin_names, load_scenario
-from scenarios.params import PARAMS
+from scenarios.params import CALIBRATED, PARAMS
 from scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, POLICIES, SMALL_STATE_FIELDS
 
 DEMO_SCENARIOS = ("ukraine", "vietnam", "belarus")
@@ -178,7 +178,8 @@ def parameter_table(scenario: Scenario) -> list[dict[str, Any]]:
     """Every parameter a scenario has, with its value here, default, range, meaning and source."""
     rows = [{"name": p.name, "value": scenario.params[p.name], "default": p.default,
              "low": p.low, "high": p.high, "choices": list(p.choices), "meaning": p.meaning,
-             "source": p.source} for p in PARAMS]
+             "source": p.source, "calibrated_prior": list(CALIBRATED.get(p.name, ())) or None}
+            for p in PARAMS]
     if scenario.generic is not None:
         rows += [{"name": f"generic.{f.name}", "value": scenario.generic[f.name],
                   "default": f.default, "low": f.low, "high": f.high, "choices": [],
@@ -210,7 +211,10 @@ def cmd_params(args: argparse.Namespace) -> int:
         span = ("|".join(row["choices"]) if row["choices"]
                 else f"[{row['low']:g}, {row['high']:g}]" if row["low"] is not None else "")
         head = f"{row['name']:34s} {row['value']!s:>12.12s}  {span:22s} "
-        for text in (row["meaning"], f"source: {row['source']}"):
+        prior = row.get("calibrated_prior")
+        meaning = row["meaning"] + (" [calibrated to the record; prior {:g} to {:g}]".format(
+            *prior) if prior else "")
+        for text in (meaning, f"source: {row['source']}"):
             print(textwrap.fill(text, width, initial_indent=head, subsequent_indent=indent))
             head = indent
     return 0

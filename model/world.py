@@ -177,10 +177,16 @@ def row_max(x: np.ndarray) -> np.ndarray:
 @compiled
 def rival_sum(x: np.ndarray, hostility: np.ndarray) -> np.ndarray:
     """[s, g]: ``x`` [s, h] summed over the rivals h of each great power g, weighted by their
-    rivalry: ``x @ hostility`` (rivalry is symmetric), as a loop over the few rival pairs
-    (great powers settle into about one rivalry each; a matrix product of this size costs
-    more in its call than in its arithmetic)."""
+    rivalry: ``x @ hostility`` (rivalry is symmetric). Great powers settle into few rivalries,
+    about one each, and then a loop over the rival pairs costs less than the matrix product's
+    call; with more, the product (BLAS) is faster."""
     n, g = x.shape[0], hostility.shape[1]
+    pairs = 0
+    for h in range(hostility.shape[0]):
+        for j in range(g):
+            pairs += hostility[h, j] != 0.0
+    if pairs > g:
+        return x @ hostility
     out = np.zeros((n, g))
     for h in range(hostility.shape[0]):
         for j in range(g):
