@@ -189,10 +189,6 @@ class Calibration:
     ensemble: pd.DataFrame
     best: dict[str, float]
 
-    @property
-    def ruled_out_everywhere(self) -> bool:
-        return not self.evaluated["non_implausible"].any()
-
 
 def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES,
                   points: int = POINTS, replicates: int = REPLICATES, seed: int = 0,

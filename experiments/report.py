@@ -774,7 +774,9 @@ def validation_report(validation: Any) -> str:
         *md_table(v.behaviour, ["by", "group", "alignment", "record", "model"]), "",
         "## Hindcast: the major's force or war against the minor within the window", "",
         "Baselines are logistic fits on the same rows, in-sample per era (which favours them); "
-        "the model is fitted to nothing here.", "",
+        "the model's defaults are calibrated to the record's base rates by class on every year "
+        "(`hedgesim calibrate`), not to these rows; its held-out test is calibrate's split fit.",
+        "",
         *md_table(sc, ["era", "outcome", "predictor", "rows", "events", "auc", "brier"]), "",
         "![validation](validation.png)", ""]
     return "\n".join(lines)

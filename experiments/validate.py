@@ -14,7 +14,8 @@ years on ``replicates`` seeds through the engine. Then:
    (the share of replicates in which it does) is scored against what happened: ROC AUC with a
    bootstrap interval, Brier score, reliability; beside baselines on the same rows (contiguity
    type, log CINC ratio, alignment class, each alone, and a logistic regression on all of them
-   and the patron's rivalry), fitted in-sample per era. The model is fitted to nothing here.
+   and the patron's rivalry), fitted in-sample per era. The model's calibrated defaults were
+   fitted to the patterns of step 1 (``experiments.calibrate``), never to these rows.
 
 A model force event is a coercion episode or a war onset by the major on the minor that year; a
 war event a war onset (``model.mechanisms.coercion`` and ``war_onset``).

@@ -133,3 +133,43 @@ def test_calibrate_rejects_bad_arguments_in_one_line(args, message, capsys, tmp_
     assert main(["calibrate", *args, "--out", str(tmp_path / "c")]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and not (tmp_path / "c").exists()
+
+
+def test_the_shipped_ensemble_reads_and_its_first_member_gives_the_defaults():
+    from scenarios.ensemble import SHIPPED
+
+    members = read_ensemble(SHIPPED)
+    assert len(members) >= 5 and len({m.id for m in members}) == len(members)
+    for name, value in members[0].params.items():
+        assert BY_NAME[name].default == pytest.approx(float(f"{value:.3g}")), name
+    assert all(set(m.params) == set(CALIBRATED) for m in members)
+
+
+def test_run_with_an_ensemble_reports_both_uncertainties(tmp_path, capsys):
+    import json
+
+    members = [Member(identity(p), p, 1.0) for p in
+               ({"war_intercept": -6.0}, {"war_intercept": -2.0}, {"war_intercept": -4.0})]
+    path = tmp_path / "e.toml"
+    path.write_text(ensemble_toml(members, {}))
+    assert main(["run", "ukraine", "--replicates", "40", "--workers", "1", "--ensemble",
+                 str(path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["ensemble"]["members"] == [m.id for m in members]
+    war = next(r for r in report["ensemble"]["uncertainty"] if r["outcome"] == "attacked")
+    assert war["members"] == 3 and war["runs_per_member"] == 40
+    assert war["members_lo"] < war["estimate"] < war["members_hi"]  # the intercepts differ a lot
+    assert war["total_lo"] <= war["mc_lo"] and war["total_hi"] >= war["mc_hi"]
+    assert 0.5 < war["parameter_share"] <= 1.0
+    assert main(["run", "ukraine", "--ensemble", str(path), "--set", "war_intercept=-3"]) == 2
+    assert "the ensemble" in capsys.readouterr().err
+
+
+def test_params_marks_the_calibrated_parameters(capsys):
+    assert main(["params", "ukraine", "--json"]) == 0
+    import json
+
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["war_intercept"]["calibrated_prior"] == list(CALIBRATED["war_intercept"])
+    assert rows["turnover_rate"]["calibrated_prior"] is None
+    assert "calibrated to the 1816-2010 record" in rows["war_slope"]["source"]
