@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from experiments.engine import Executor
 
 COMMANDS: list[str] = ["hedgesim.commands", "hedgesim.sweeps", "hedgesim.cases", "hedgesim.history",
-                       "hedgesim.validate", "hedgesim.calibrate",
+                       "hedgesim.validate", "hedgesim.calibrate", "hedgesim.walt",
                        "hedgesim.viz"]
 
 
