@@ -20,9 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.analysis import durations, hazard_ratios, summary_of
+from experiments.analysis import durations, ensemble_summary, hazard_ratios, summary_of
 from experiments.engine import Executor, Setting, replicate_seeds, run_settings
 from experiments.stats import bootstrap_ci, kaplan_meier
+from scenarios.ensemble import Member
 from scenarios.loader import Scenario, load_scenario
 from scenarios.params import BY_NAME
 from scenarios.schema import CHANNELS, STRATEGIES
@@ -462,16 +463,20 @@ class Counterfactual:
     mechanisms: pd.DataFrame
     tessman: pd.DataFrame
     hazards: pd.DataFrame
+    ensemble: pd.DataFrame | None = None  # ``ensemble_arms``, when run with a parameter ensemble
+    ensemble_claims: pd.DataFrame | None = None  # ``ensemble_verdicts``
 
 
 def main_settings() -> list[Setting]:
     return [Setting.of(case, arm) for case in CASES for arm in ARMS]
 
 
-def run_counterfactual(replicates: int, seed: int, executor: Executor | None = None
-                       ) -> Counterfactual:
+def run_counterfactual(replicates: int, seed: int, executor: Executor | None = None,
+                       members: Sequence[Member] = ()) -> Counterfactual:
     """Sample, evaluate, analyze: the strategy arms on ``replicates`` paired seeds; the
-    decomposition, the sensitivity check and the Belarus test on the first replicates // 4."""
+    decomposition, the sensitivity check and the Belarus test on the first replicates // 4;
+    with ``members`` (a parameter ensemble), the strategy arms under every member on those
+    first replicates // 4 as well."""
     from experiments.tessman import tessman_runs, tessman_summary
 
     seeds = replicate_seeds(seed, replicates)
@@ -486,6 +491,7 @@ def run_counterfactual(replicates: int, seed: int, executor: Executor | None = N
         sub |= run_settings(extra, sub_seeds, ex)
         series = run_settings(main_settings(), series_seeds, ex, series=True)
         belarus = tessman_runs("belarus", ARMS, series_seeds, ex)
+        under = run_settings(ensemble_settings(members), sub_seeds, ex) if members else {}
     return Counterfactual(
         replicates=replicates, seed=seed, summary=summary_table(main, seed),
         decomposition=decomposition_table(sub, seed), shapley=shapley_table(sub, seed),
@@ -493,7 +499,41 @@ def run_counterfactual(replicates: int, seed: int, executor: Executor | None = N
         survival=survival_curves(main), autonomy=autonomy_paths(series),
         mechanisms=mechanism_table(series), tessman=tessman_summary(belarus),
         hazards=hazard_ratios(pd.concat([df.assign(scenario=s.scenario) for s, df in main.items()],
-                                        ignore_index=True), ["scenario"], HAZARD_PAIRS))
+                                        ignore_index=True), ["scenario"], HAZARD_PAIRS),
+        ensemble=ensemble_arms(under, members, seed) if members else None,
+        ensemble_claims=ensemble_verdicts(under, members, seed) if members else None)
+
+
+def ensemble_settings(members: Sequence[Member]) -> list[Setting]:
+    """The strategy arms of both cases under every member of a parameter ensemble."""
+    return [Setting.of(case, arm, m.params) for m in members for case in CASES for arm in ARMS]
+
+
+def ensemble_arms(results: Mapping[Setting, pd.DataFrame], members: Sequence[Member],
+                  seed: int = 0) -> pd.DataFrame:
+    """Per case and arm, war and autonomy under the ensemble: pooled over members, with the
+    Monte Carlo interval, the members' spread and the total interval
+    (``analysis.ensemble_summary``)."""
+    frames = [results[Setting.of(case, arm, m.params)].assign(scenario=case, member=m.id)
+              for m in members for case in CASES for arm in ARMS]
+    table = ensemble_summary(pd.concat(frames, ignore_index=True), ["scenario", "arm"], "member",
+                             seed)
+    return table[table["outcome"].isin(["attacked", "autonomy_mean"])].reset_index(drop=True)
+
+
+def ensemble_verdicts(results: Mapping[Setting, pd.DataFrame], members: Sequence[Member],
+                      seed: int = 0) -> pd.DataFrame:
+    """Each claim judged under every member (its criterion, on that member's runs): how many
+    members reproduce it, contradict it, or leave it inconclusive."""
+    rows = []
+    for m in members:
+        for claim in judge_claims(results, seed, {case: m.params for case in CASES}):
+            rows.append({"claim": claim.number, "text": claim.text, "member": m.id,
+                         "verdict": claim.verdict.split(" at n")[0]})
+    table = pd.DataFrame(rows)
+    counts = table.groupby(["claim", "text"])["verdict"].value_counts().unstack(fill_value=0)
+    return counts.reindex(columns=["reproduced", "contradicted", "inconclusive"],
+                          fill_value=0).reset_index()
 
 
 def mechanism_table(series: Mapping[Setting, pd.DataFrame]) -> pd.DataFrame:

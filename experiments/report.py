@@ -384,7 +384,9 @@ def write_counterfactual(result: Counterfactual, out: Path) -> list[Path]:
     tables = {"summary.csv": result.summary, "decomposition.csv": result.decomposition,
               "shapley.csv": result.shapley, "sensitivity.csv": result.sensitivity,
               "mechanisms.csv": result.mechanisms, "tessman_belarus.csv": result.tessman,
-              "hazard_ratios.csv": result.hazards}
+              "hazard_ratios.csv": result.hazards,
+              **({"ensemble.csv": result.ensemble, "ensemble_claims.csv": result.ensemble_claims}
+                 if result.ensemble is not None else {})}
     written = []
     for name, table in tables.items():
         write_csv(out / name, table)
@@ -543,6 +545,28 @@ def counterfactual_report(result: Counterfactual) -> str:
         "## Belarus and Tessman's test", "",
         _belarus(result.tessman), "",
     ]
+    if result.ensemble is not None:
+        e = result.ensemble.assign(
+            estimate=result.ensemble["estimate"].map("{:.3f}".format),
+            monte_carlo=[_ci(a, b) for a, b in zip(result.ensemble["mc_lo"],
+                                                   result.ensemble["mc_hi"], strict=True)],
+            members_range=[_ci(a, b) for a, b in zip(result.ensemble["members_lo"],
+                                                     result.ensemble["members_hi"], strict=True)],
+            total=[_ci(a, b) for a, b in zip(result.ensemble["total_lo"],
+                                             result.ensemble["total_hi"], strict=True)],
+            from_parameters=result.ensemble["parameter_share"].map("{:.0%}".format))
+        members = int(result.ensemble["members"].iloc[0])
+        lines += [
+            "## Under the calibrated ensemble", "",
+            f"The strategy arms under each of {members} parameter settings of the ensemble, "
+            f"{int(result.ensemble['runs_per_member'].iloc[0])} paired runs each on the same "
+            "seeds: the pooled estimate, its Monte Carlo interval, the members' 2.5-97.5% "
+            "range (parameter uncertainty), a total interval, and the share of the variance "
+            "from the parameters.", "",
+            _md(e, ["scenario", "arm", "outcome", "estimate", "monte_carlo", "members_range",
+                    "total", "from_parameters"]), "",
+            "Each claim judged under every member (its criterion on that member's runs):", "",
+            _md(result.ensemble_claims, list(result.ensemble_claims.columns)), ""]
     return "\n".join(lines)
 
 

@@ -30,6 +30,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     p.add_argument("--out", type=out_dir, default=Path("counterfactual-results"),
                    help="output directory (default counterfactual-results/)")
+    p.add_argument("--ensemble", type=Path, metavar="FILE",
+                   help="also run the strategy arms under every member of a parameter ensemble "
+                        "(data/ensemble.toml ships) on a quarter of the replicates, and judge "
+                        "each claim under each member")
     add_executor_options(p)
     p.set_defaults(handler=counterfactual_command)
 
@@ -61,13 +65,20 @@ def _check_counts(args: argparse.Namespace) -> None:
 def counterfactual_command(args: argparse.Namespace) -> int:
     from experiments.counterfactual import run_counterfactual
     from experiments.report import write_counterfactual
+    from scenarios.ensemble import read_ensemble
 
     _check_counts(args)
+    members = read_ensemble(args.ensemble) if args.ensemble is not None else []
     check_out(args.out)
-    result = run_counterfactual(args.replicates, args.seed, executor_from(args))
+    result = run_counterfactual(args.replicates, args.seed, executor_from(args), members)
     write_counterfactual(result, args.out)
     for claim in result.claims:
         print(f"claim {claim.number} ({claim.text}): {claim.verdict}")
+    if result.ensemble_claims is not None:
+        for r in result.ensemble_claims.itertuples(index=False):
+            print(f"  under the ensemble, claim {r.claim}: reproduced in {r.reproduced}, "
+                  f"contradicted in {r.contradicted}, inconclusive in {r.inconclusive} of "
+                  f"{len(members)} members")
     print(f"wrote {args.out}/report.md, summary.csv, decomposition.csv and figures")
     return 0
 

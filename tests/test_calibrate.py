@@ -173,3 +173,22 @@ def test_params_marks_the_calibrated_parameters(capsys):
     assert rows["war_intercept"]["calibrated_prior"] == list(CALIBRATED["war_intercept"])
     assert rows["turnover_rate"]["calibrated_prior"] is None
     assert "calibrated to the 1816-2010 record" in rows["war_slope"]["source"]
+
+
+def test_the_counterfactual_under_an_ensemble_judges_each_claim_under_each_member(tmp_path,
+                                                                                  capsys):
+    members = [Member(identity(p), p, 1.0) for p in
+               ({"war_intercept": -6.0}, {"war_intercept": -2.0})]
+    path = tmp_path / "e.toml"
+    path.write_text(ensemble_toml(members, {}))
+    out = tmp_path / "cf"
+    assert main(["counterfactual", "--replicates", "16", "--workers", "1", "--ensemble",
+                 str(path), "--out", str(out)]) == 0
+    assert "under the ensemble, claim 1" in capsys.readouterr().out
+    claims = pd.read_csv(out / "ensemble_claims.csv")
+    assert list(claims["claim"]) == [1, 2, 3, 4, 5]
+    assert (claims[["reproduced", "contradicted", "inconclusive"]].sum(axis=1) == 2).all()
+    arms = pd.read_csv(out / "ensemble.csv")
+    assert set(arms["scenario"]) == {"ukraine", "vietnam"} and (arms["members"] == 2).all()
+    assert (arms["runs_per_member"] == 4).all()  # a quarter of the replicates
+    assert "## Under the calibrated ensemble" in (out / "report.md").read_text()
