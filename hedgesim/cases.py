@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
+from hedgesim.cli import add_executor_options, check_counts, check_out, executor_from, out_dir
 from scenarios.loader import load_scenario
 from scenarios.schema import POLICIES
 
@@ -54,20 +54,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     t.set_defaults(handler=tessman_command)
 
 
-def _check_counts(args: argparse.Namespace) -> None:
-    if not 1 <= args.replicates <= MAX_REPLICATES:
-        raise UsageError(f"--replicates {args.replicates}: must be between 1 and "
-                         f"{MAX_REPLICATES:,}")
-    if args.seed < 0:
-        raise UsageError(f"--seed: must be a non-negative integer, not {args.seed}")
-
 
 def counterfactual_command(args: argparse.Namespace) -> int:
     from experiments.counterfactual import run_counterfactual
     from experiments.report import write_counterfactual
     from scenarios.ensemble import read_ensemble
 
-    _check_counts(args)
+    check_counts(args, MAX_REPLICATES)
     members = read_ensemble(args.ensemble) if args.ensemble is not None else []
     check_out(args.out)
     result = run_counterfactual(args.replicates, args.seed, executor_from(args), members)
@@ -87,7 +80,7 @@ def tessman_command(args: argparse.Namespace) -> int:
     from experiments.engine import replicate_seeds
     from experiments.tessman import MIN_YEARS, tessman_runs, tessman_summary
 
-    _check_counts(args)
+    check_counts(args, MAX_REPLICATES)
     spec = load_scenario(args.scenario)
     strategies = list(dict.fromkeys(args.strategy or ["historical"]))
     for strategy in strategies:

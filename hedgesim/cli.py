@@ -27,6 +27,16 @@ class UsageError(InputError):
     """Bad arguments found after parsing: printed as one line, exit status 2."""
 
 
+def check_counts(args: argparse.Namespace, max_replicates: int) -> None:
+    """``--replicates`` and ``--seed`` of a command that runs replicates, checked before any
+    work starts."""
+    if not 1 <= args.replicates <= max_replicates:
+        raise UsageError(f"--replicates {args.replicates}: must be between 1 and "
+                         f"{max_replicates:,}")
+    if args.seed < 0:
+        raise UsageError(f"--seed {args.seed}: must be zero or positive")
+
+
 def add_executor_options(parser: argparse.ArgumentParser) -> None:
     """The engine's executor, the same options for every command that runs the model."""
     parser.add_argument("--workers", "--jobs", dest="workers", type=int, default=None, metavar="N",

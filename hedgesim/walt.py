@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
+from hedgesim.cli import add_executor_options, check_counts, check_out, executor_from, out_dir
 
 MAX_REPLICATES = 10_000
 
@@ -32,11 +32,7 @@ def walt_command(args: argparse.Namespace) -> int:
     from experiments.report import write_walt
     from experiments.walt import walt
 
-    if not 1 <= args.replicates <= MAX_REPLICATES:
-        raise UsageError(f"--replicates {args.replicates}: must be between 1 and "
-                         f"{MAX_REPLICATES:,}")
-    if args.seed < 0:
-        raise UsageError(f"--seed {args.seed}: must be zero or positive")
+    check_counts(args, MAX_REPLICATES)
     check_out(args.out)
     table = walt(args.replicates, args.seed, executor_from(args))
     for r in table.itertuples(index=False):
