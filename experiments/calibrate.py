@@ -45,7 +45,7 @@ from experiments.engine import Executor, Item, replicate_seeds, run
 from experiments.runner import atomic_write
 from experiments.validate import Validation, model_rows, settings, validate, window_starts
 from scenarios.ensemble import Member, identity
-from scenarios.history import CLASSES, ERAS, build_panel
+from scenarios.history import CLASSES, ERAS, FIRST, LAST, build_panel
 from scenarios.loader import InputError
 from scenarios.params import CALIBRATED
 
@@ -67,7 +67,7 @@ ALL_YEARS = "1816-2010"
 
 def years(era: str) -> tuple[int, int]:
     """First and last year of an era of ``scenarios.history.ERAS``, or of ``ALL_YEARS``."""
-    return ERAS[era] if era in ERAS else (ERAS["1816-1945"][0], ERAS["1946-2010"][1])
+    return ERAS.get(era, (FIRST, LAST))
 
 
 # --- targets and model outputs ----------------------------------------------------------
