@@ -283,7 +283,7 @@ def war_odds(w: State, support: np.ndarray) -> np.ndarray:
         own = defence(w.cap[i], w.arming[i])
         for j in range(g):
             lp = local_power(w.gp_cap[j], w.reach[i, j])
-            out[i, j] = lp / (lp + own + support[i, min(j, support.shape[1] - 1)] + EPS)
+            out[i, j] = lp / (lp + own + support[i, j] + EPS)
     return out
 
 
@@ -423,12 +423,12 @@ def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray, credib
     if not at_war.any():
         return
     a = np.where(at_war, attacker, 0)
-    support = np.zeros(a.shape[0])
+    support = np.zeros(hazard.shape)  # [s, g]: allies' strength against the attacker only
     for s in np.flatnonzero(at_war):
         for j in range(hazard.shape[1]):
             if recycled(u[s, j], hazard[s, j]) < credibility[s, j]:
-                support[s] += w.hostility[a[s], j] * local_power(w.gp_cap[j], w.reach[s, j])
-    odds = war_odds(w, support[:, None])
+                support[s, a[s]] += w.hostility[a[s], j] * local_power(w.gp_cap[j], w.reach[s, j])
+    odds = war_odds(w, support)
     lost = np.zeros_like(at_war)
     for s in np.flatnonzero(at_war):
         w.at_war[s, a[s]] = True

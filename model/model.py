@@ -194,7 +194,7 @@ class Simulation:
         if self.spec.generic:
             return Simulation(self.spec, steps=self.horizon, rng=rng)
         if self.world.step:
-            raise ValueError("replicate a simulation that has not started")
+            raise ValueError("only a simulation that has not started can be replicated")
         twin = copy.copy(self)
         twin.events = np.random.default_rng(rng).spawn(2)[1]
         twin.world = replace(self.world, state=State(*(a.copy() for a in self.world.state)))
