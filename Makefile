@@ -3,7 +3,7 @@
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-calibrate setup
+.PHONY: demo test bench bench-calibrate screenshots setup
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
@@ -29,3 +29,8 @@ bench: $(STAMP)
 
 bench-calibrate: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_calibrate.py
+
+# The page's pictures in docs/viz.md, taken by the browser tests.
+screenshots: $(STAMP)
+	sh scripts/ensure-chromium
+	HEDGESIM_SCREENSHOTS=docs/viz $(VENV)/bin/python -m pytest -q -m browser tests/test_browser.py

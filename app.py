@@ -1,7 +1,8 @@
 """The interactive page: ``solara run app.py`` from the project root, or ``hedgesim viz``."""
 
-from hedgesim.viz.page import make_page
+from hedgesim.viz.page import Page
 from model.compiled import warm_up
 
 warm_up()  # load the compiled year once, when the server starts, not at a user's first Step
-page = make_page()
+
+__all__ = ["Page"]

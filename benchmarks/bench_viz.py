@@ -1,6 +1,9 @@
-"""How responsive the interactive page is: the time from pressing Step to new figures, for the
+"""How responsive the interactive page is: the time from pressing Step to new views, for the
 generic world with 30 and with 200 small states, against the model step alone timed in the same
-run (the page redraws three matplotlib figures as PNG; the network's layout is computed once).
+run. A Step redraws the network (a PNG under an SVG layer of hover titles) and the two series
+figures (PNG, blitted: their axes are drawn once per run); the network's layout is computed
+once per world. Also timed: the side-by-side runs (four arms on one seed, once per reset) and
+the ensemble (200 paired runs per arm).
 
     python benchmarks/bench_viz.py [--rounds 15]
 """
@@ -8,39 +11,45 @@ run (the page redraws three matplotlib figures as PNG; the network's layout is c
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import time
 
-from hedgesim.viz.page import DPI, VizModel, _layout, focal_figure, network_figure, world_figure
-
-
-def _png(fig) -> None:
-    fig.savefig(io.BytesIO(), format="png", dpi=DPI)
+from hedgesim.viz import explore
+from hedgesim.viz.figures import FocalFigure, NetworkFigure, WorldFigure, _layout
+from hedgesim.viz.page import VizModel
 
 
 def measure(n_small: int, rounds: int) -> dict[str, float]:
-    """Median milliseconds per step for the model and for each figure, and the layout once."""
+    """Median milliseconds per step for the model and for each view, and the one-off parts."""
     model = VizModel(n_small=n_small, rng=1)
     _layout.cache_clear()
     start = time.perf_counter()
-    network_figure(model)
+    NetworkFigure(model).html(model)
     layout_ms = (time.perf_counter() - start) * 1000
-    state = model.world.names[0]
+    state = model.focal_names[0]
     parts: dict[str, list[float]] = {"step": [], "network": [], "focal": [], "world": []}
-    draw = {"network": lambda: network_figure(model), "focal": lambda: focal_figure(model, state),
-            "world": lambda: world_figure(model)}
+    focal, world = FocalFigure(state, model.world.gp_names, model.span), WorldFigure(model.span)
+    network = NetworkFigure(model)
+    draw = {"network": lambda: network.html(model),
+            "focal": lambda: focal.png(model.series(), model.world.year),
+            "world": lambda: world.png(model.model_series(), model.world.year)}
     for _ in range(rounds):
         start = time.perf_counter()
         model.step()
         parts["step"].append(time.perf_counter() - start)
         for name, figure in draw.items():
             start = time.perf_counter()
-            _png(figure())
+            figure()
             parts[name].append(time.perf_counter() - start)
     result = {name: statistics.median(times) * 1000 for name, times in parts.items()}
     result["total"] = sum(result.values())
     result["first layout+draw"] = layout_ms
+    start = time.perf_counter()
+    explore.side_by_side(model.base, model.overrides, model.seed, explore.ARMS)
+    result["side by side (once)"] = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    explore.ensemble(model.base, model.overrides, model.seed, explore.ARMS, 200)
+    result["ensemble 4x200 (once)"] = (time.perf_counter() - start) * 1000
     return result
 
 
@@ -49,10 +58,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
     results = {n: measure(n, args.rounds) for n in (30, 200)}
-    print(f"median ms per Step ({args.rounds} steps; figures rendered to PNG at {DPI} dpi)")
-    print(f"{'':>18}" + "".join(f"{f'n_small={n}':>12}" for n in results))
+    print(f"median ms per Step ({args.rounds} steps; PNG, the network with its hover layer)")
+    print(f"{'':>22}" + "".join(f"{f'n_small={n}':>12}" for n in results))
     for key in results[30]:
-        print(f"{key:>18}" + "".join(f"{r[key]:>12.1f}" for r in results.values()))
+        print(f"{key:>22}" + "".join(f"{r[key]:>12.1f}" for r in results.values()))
     small, large = results[30], results[200]
     print(f"200 vs 30 states: total x{large['total'] / small['total']:.2f}; "
           f"at 200, drawing is x{(large['total'] - large['step']) / large['step']:.0f} "

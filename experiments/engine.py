@@ -132,10 +132,11 @@ def _apply(scenario: Scenario, setting: Setting) -> Scenario:
     return scenario.with_strategy(setting.arm)
 
 
-def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: bool = False
-             ) -> tuple[dict[str, np.ndarray], Recorder | None]:
+def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: bool = False,
+             light: bool = False) -> tuple[dict[str, np.ndarray], Recorder | None]:
     """One run: the records of its small states (focal ones unless ``everyone``), and its
-    yearly series when asked for (the years are then run one at a time, to the same result)."""
+    yearly series when asked for (the years are then run one at a time, to the same result;
+    ``light``: only the columns that are not per great power)."""
     from model.model import Simulation  # here: reading records needs neither Mesa nor the model
     if isinstance(setting.scenario, str):
         sim = _start(setting).replicate(seed)
@@ -143,7 +144,7 @@ def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: boo
         sim = Simulation(_apply(setting.scenario, setting), steps=setting.steps, rng=seed)
     recorder = None
     if series:
-        recorder = Recorder(everyone=everyone)
+        recorder = Recorder(everyone=everyone, light=light)
         recorder.observe(sim)
         while sim.running:
             sim.advance(1)
@@ -161,6 +162,7 @@ class Task:
     first: int
     series: bool = False
     everyone: bool = False
+    light: bool = False
 
 
 def evaluate(task: Task) -> Records:
@@ -174,20 +176,25 @@ def evaluate(task: Task) -> Records:
         keys = item_keys(item, k)
         try:
             columns, recorder = simulate(item.setting, item.seed, series=task.series,
-                                         everyone=task.everyone)
+                                         everyone=task.everyone, light=task.light)
         except Exception as err:
             parts.append(failure(keys, traceback.format_exception_only(err)[-1].strip()))
             continue
-        n = len(columns["state"])
-        parts.append({**{c: np.full(n, v, dtype=object if isinstance(v, str) else None)
-                         for c, v in keys.items()}, **columns,
-                      "error": np.full(n, None, dtype=object)})
+        parts.append({**keyed(keys, len(columns["state"])), **columns,
+                      "error": np.full(len(columns["state"]), None, dtype=object)})
         if recorder is not None:
-            series.append(recorder.series().assign(**keys))
-            model_series.append(recorder.model_series().assign(**keys))
-    return Records(_table(parts),
-                   pd.concat(series, ignore_index=True) if series else None,
-                   pd.concat(model_series, ignore_index=True) if model_series else None)
+            for kept, table in ((series, recorder.columns()),
+                                (model_series, recorder.model_columns())):
+                if table:
+                    kept.append({**table, **keyed(keys, len(table["step"]))})
+    return Records(_table(parts), _table(series) if series else None,
+                   _table(model_series) if model_series else None)
+
+
+def keyed(keys: dict[str, Any], n: int) -> dict[str, np.ndarray]:
+    """An item's keys as columns of ``n`` rows."""
+    return {c: np.full(n, v, dtype=object if isinstance(v, str) else None)
+            for c, v in keys.items()}
 
 
 def item_keys(item: Item, k: int) -> dict[str, Any]:
@@ -395,16 +402,16 @@ def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[s
 # --- running --------------------------------------------------------------------------------
 
 def batches(items: Sequence[Item], workers: int, *, first: int = 0, batch: int | None = None,
-            series: bool = False, everyone: bool = False) -> Iterator[Task]:
+            series: bool = False, everyone: bool = False, light: bool = False) -> Iterator[Task]:
     """Consecutive items, ``batch`` at a time (default: about eight tasks per worker)."""
     size = batch or max(1, min(MAX_BATCH, -(-len(items) // (8 * workers))))
     for i in range(0, len(items), size):
-        yield Task(tuple(items[i:i + size]), first + i, series, everyone)
+        yield Task(tuple(items[i:i + size]), first + i, series, everyone, light)
 
 
 def stream(items: Sequence[Item], executor: Executor | None = None, *, first: int = 0,
            batch: int | None = None, series: bool = False, everyone: bool = False,
-           desc: str = "runs") -> Iterator[Records]:
+           light: bool = False, desc: str = "runs") -> Iterator[Records]:
     """The records of ``items`` batch by batch as they finish (rows carry ``item``: ``first`` +
     the item's position); a progress bar on stderr when the executor asks for one."""
     executor = executor or Executor()
@@ -412,7 +419,7 @@ def stream(items: Sequence[Item], executor: Executor | None = None, *, first: in
             and executor._backend is None):
         executor = Executor(progress=executor.progress)  # starting workers would cost more
     work = batches(items, executor.workers, first=first, batch=batch, series=series,
-                   everyone=everyone)
+                   everyone=everyone, light=light)
     with tqdm(total=len(items), unit="run", desc=desc, file=sys.stderr, leave=False,
               disable=not executor.progress, dynamic_ncols=True, delay=1.0) as bar:
         for records in executor.map_unordered(evaluate, work):
@@ -421,9 +428,11 @@ def stream(items: Sequence[Item], executor: Executor | None = None, *, first: in
 
 
 def run(items: Sequence[Item], executor: Executor | None = None, *, series: bool = False,
-        everyone: bool = False, batch: int | None = None) -> Records:
-    """The records of ``items`` in item order: the same whatever the executor and workers."""
-    parts = list(stream(items, executor, series=series, everyone=everyone, batch=batch))
+        everyone: bool = False, light: bool = False, batch: int | None = None) -> Records:
+    """The records of ``items`` in item order: the same whatever the executor and workers
+    (``series``, ``everyone``, ``light``: as ``simulate`` takes them)."""
+    parts = list(stream(items, executor, series=series, everyone=everyone, light=light,
+                        batch=batch))
 
     def ordered(frames: list[pd.DataFrame | None]) -> pd.DataFrame | None:
         frames = [f for f in frames if f is not None]

@@ -151,6 +151,15 @@ def run_years(w: State, p: Coefficients, draws: np.ndarray, first: int, start_ye
     return onsets, years
 
 
+class Snapshot(NamedTuple):
+    """A ``Simulation`` as one year left it (``Simulation.snapshot``)."""
+
+    arrays: tuple[np.ndarray, ...]
+    step: int
+    events: dict[str, Any]
+    war_onsets: int
+
+
 class Simulation:
     """The model without Mesa's objects: a world, its coefficients and its random stream. The
     engine runs it for whole horizons at once; ``HedgeModel`` steps it a year at a time for the
@@ -199,6 +208,22 @@ class Simulation:
         twin.events = np.random.default_rng(rng).spawn(2)[1]
         twin.world = replace(self.world, state=State(*(a.copy() for a in self.world.state)))
         return twin
+
+    def snapshot(self) -> Snapshot:
+        """Everything a year leaves behind: the state's arrays, the year reached, the random
+        stream's position and the onsets so far. ``restore`` puts it back, so that a run can be
+        stepped back and run on again to the same years (the page's time slider)."""
+        return Snapshot(tuple(a.copy() for a in self.world.state), self.world.step,
+                        self.events.bit_generator.state, self.war_onsets)
+
+    def restore(self, snap: Snapshot) -> None:
+        """Return to ``snap``, copying into the state's own arrays (they keep their identity:
+        the agents are views on them)."""
+        for mine, saved in zip(self.world.state, snap.arrays, strict=True):
+            np.copyto(mine, saved)
+        self.world.step = snap.step
+        self.events.bit_generator.state = snap.events
+        self.war_onsets = snap.war_onsets
 
     @property
     def running(self) -> bool:

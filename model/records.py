@@ -100,6 +100,20 @@ def outcomes(model: HedgeModel | Simulation, everyone: bool = False) -> pd.DataF
 
 # --- the yearly series -----------------------------------------------------------------------
 
+def state_columns(world: World) -> dict[str, np.ndarray]:
+    """The yearly series columns that are not per great power, each [s]: read straight from
+    the state, so they cost little to keep (``Recorder(light=True)``)."""
+    w, st = world, world.state
+    n = len(w.names)
+    return {
+        "step": np.full(n, w.step), "year": np.full(n, w.year), "state": np.asarray(w.names),
+        "alive": st.alive, "strategy": np.asarray(STRATEGY_NAMES)[st.strategy],
+        "autonomy": st.autonomy, "welfare": st.welfare, "capability": st.cap,
+        "territory": st.territory, "arming": st.arming, "concessions": st.concessions,
+        "at_war": st.at_war.any(axis=1), "coerced": st.coerced.any(axis=1),
+    }
+
+
 def year_table(world: World, coefs: Any) -> dict[str, np.ndarray]:
     """Every yearly series column, each [s] (per great power: one column each). The
     columns may be views on the world's arrays: take rows of them (a copy) before the year
@@ -108,13 +122,7 @@ def year_table(world: World, coefs: Any) -> dict[str, np.ndarray]:
     n = len(w.names)
     dep = m.dependency_on(st, p)
     lev = m.leverage(st, p, dep)
-    columns: dict[str, np.ndarray] = {
-        "step": np.full(n, w.step), "year": np.full(n, w.year), "state": np.asarray(w.names),
-        "alive": st.alive, "strategy": np.asarray(STRATEGY_NAMES)[st.strategy],
-        "autonomy": st.autonomy, "welfare": st.welfare, "capability": st.cap,
-        "territory": st.territory, "arming": st.arming, "concessions": st.concessions,
-        "at_war": st.at_war.any(axis=1), "coerced": st.coerced.any(axis=1),
-    }
+    columns = state_columns(world)
     for g, gp in enumerate(w.gp_names):
         columns |= {
             f"threat_{gp}": st.threat[:, g], f"gp_threat_{gp}": st.gp_threat[:, g],
@@ -144,23 +152,38 @@ class Recorder:
     only unless ``everyone``: the engine's way of keeping series, in whole arrays (one table is
     made at the end)."""
 
-    def __init__(self, everyone: bool = False) -> None:
+    def __init__(self, everyone: bool = False, light: bool = False) -> None:
         self.everyone = everyone
+        self.light = light  # ``state_columns`` only, and no world rows: a fraction of the cost
         self.years: list[dict[str, np.ndarray]] = []
         self.model_rows: list[dict[str, float]] = []
 
     def observe(self, sim: Simulation) -> None:
         w = sim.world
         keep = np.arange(w.n_small) if self.everyone else np.flatnonzero(w.focal)
-        self.years.append({k: v[keep] for k, v in year_table(w, sim.coefs).items()})  # copies
-        self.model_rows.append(model_row(w, sim.polarity))
+        table = state_columns(w) if self.light else year_table(w, sim.coefs)
+        self.years.append({k: v[keep] for k, v in table.items()})  # copies
+        if not self.light:
+            self.model_rows.append(model_row(w, sim.polarity))
 
-    def series(self) -> pd.DataFrame:
-        return pd.DataFrame({k: np.concatenate([year[k] for year in self.years])
-                             for k in self.years[0]})
+    def columns(self, years: int | None = None) -> dict[str, np.ndarray]:
+        """The first ``years`` years observed (all of them by default), column by column."""
+        kept = self.years[:years]
+        return {k: np.concatenate([year[k] for year in kept]) for k in kept[0]}
 
-    def model_series(self) -> pd.DataFrame:
-        return pd.DataFrame(self.model_rows)
+    def model_columns(self, years: int | None = None) -> dict[str, np.ndarray]:
+        kept = self.model_rows[:years]
+        return {k: np.array([row[k] for row in kept]) for k in kept[0]} if kept else {}
+
+    def series(self, years: int | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self.columns(years))
+
+    def model_series(self, years: int | None = None) -> pd.DataFrame:
+        return pd.DataFrame(self.model_columns(years))
+
+    def forget_after(self, years: int) -> None:
+        """Keep the first ``years`` years only (a run stepped back and run on again)."""
+        del self.years[years:], self.model_rows[years:]
 
 
 def yearly_collector(model: HedgeModel):

@@ -136,14 +136,20 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """A built-in scenario by name, or a scenario file by path."""
+def scenario_path(name_or_path: str | Path) -> Path:
+    """The file of a built-in scenario by name, or of a scenario file by path."""
     path = Path(name_or_path)
     if not path.suffix and (BUILTIN_DIR / f"{name_or_path}.toml").exists():
         path = BUILTIN_DIR / f"{name_or_path}.toml"
     if not path.is_file():
         raise ScenarioError(f"{name_or_path}: no such scenario (built-ins: "
                             f"{', '.join(builtin_names())}; or give a .toml file)")
+    return path
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    path = scenario_path(name_or_path)
     return parse_scenario(read_toml(path), str(path))
 
 

@@ -105,7 +105,7 @@ def page(browser, solara_server: str):
     requests: list[str] = []
     tab.on("request", lambda request: requests.append(request.url))
     tab.goto(solara_server)
-    tab.get_by_role("button", name="Step").wait_for(timeout=60_000)
+    tab.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
     yield tab
     context.close()
     remote = [u for u in requests if not u.startswith(("data:", "blob:"))

@@ -1,66 +1,66 @@
-"""The interactive page: Mesa's SolaraViz around HedgeModel, with a network of states and plots.
+"""The interactive page: Mesa's model controller and step counter around HedgeModel, with a
+network of states, its history under a time slider, the focal state under each strategy on the
+same seed, and the distribution over paired runs.
 
-``app.py`` at the project root builds it with ``make_page()``; ``hedgesim viz`` serves it.
-Figures are drawn with matplotlib's object API (no pyplot: the server renders for many sessions
-at once) and the network's layout is computed once per world with a fixed seed, so that a step
-only redraws colours and edges. Fixed margins rather than a layout engine: it halves the time.
+``app.py`` at the project root serves ``Page``; ``hedgesim viz`` runs it. The sidebar's inputs
+are built here rather than by SolaraViz's ``ModelCreator``, so that each shows its readable name
+and the registry's help, only the inputs that apply to the chosen scenario are offered, and the
+scenario menu names a loaded file; Reset, Play and Step are Mesa's ``ModelController``.
 """
 
 from __future__ import annotations
 
 import os
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import solara
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patheffects import withStroke
-from mesa.visualization import SolaraViz
-from mesa.visualization.utils import update_counter
+import tomli_w
+from mesa.visualization.solara_viz import ModelController
+from mesa.visualization.utils import force_update, update_counter
 
-from experiments.style import COLOURS
-from model import mechanisms as m
-from model.model import HedgeModel
-from model.records import STRATEGY_NAMES, Recorder
-from scenarios.loader import BUILTIN_DIR, ScenarioError, builtin_names, load_scenario
+from experiments.report import md_table
+from hedgesim.viz import explore
+from hedgesim.viz.figures import (
+    FIGSIZE,
+    FocalFigure,
+    NetworkFigure,
+    WorldFigure,
+    compare_figure,
+    ensemble_figure,
+    focal_figure,
+    layout_ties,
+    network_figure,
+    png,
+    svg,
+)
+from model.model import HedgeModel, Snapshot
+from model.records import Recorder
+from scenarios.loader import BUILTIN_DIR, Scenario, ScenarioError, builtin_names, load_scenario, scenario_path
 from scenarios.params import BY_NAME
 from scenarios.schema import POLICIES
 
-# Key parameters offered as sliders (slider step for each); ranges and defaults from the registry.
-SLIDERS: dict[str, float] = {
-    "war_intercept": 0.5,
-    "gp_w_drift": 0.5,
-    "assurance_effect": 0.05,
-    "abandonment_rate": 0.01,
-    "turnover_rate": 0.05,
+# Key parameters offered as sliders: a readable name and the slider's step (range, default
+# and help from the registry, scenarios/params.py).
+SLIDERS: dict[str, tuple[str, float]] = {
+    "war_intercept": ("Baseline war risk (log-odds)", 0.5),
+    "gp_w_drift": ("Great powers' weight on a client's drift", 0.5),
+    "assurance_effect": ("Effect of assurances on threat", 0.05),
+    "abandonment_rate": ("Chance a patron abandons a client", 0.01),
+    "turnover_rate": ("Chance of a new government", 0.05),
 }
 N_SMALL_MAX = 400
 DEFAULT_SCENARIO = "generic"
 DEFAULT_SEED = 42
-LAYOUT_SEED = 7
-MAX_LABELS = 20  # beyond this many small states, label the focal ones, largest first
-# Figures fill one cell of SolaraViz's grid (about 473 x 390 px) at 1:1, so text stays readable.
-DPI = 90
-FIGSIZE = (5.25, 4.3)
+DEFAULT_RUNS = 200
 SELECT_HEIGHT = 0.95  # inches taken by the focal state's drop-down above its figure
-
-STRATEGY_COLOURS = {name: COLOURS[name] for name in STRATEGY_NAMES}  # as in every report
-GP_COLOURS = ["tab:brown", "tab:cyan", "tab:pink", "tab:olive", "tab:gray"]
-DEAD_COLOUR = "#d0d0d0"
-WAR_COLOUR = "tab:red"
-COERCION_COLOUR = "gold"
-HALO = [withStroke(linewidth=2.5, foreground="white")]  # keeps labels readable over the network
-
-
-def _gp_colour(g: int) -> str:
-    return GP_COLOURS[g % len(GP_COLOURS)]
-
-
 SCENARIO_DIRS_VAR = "HEDGESIM_SCENARIO_DIRS"  # set by `hedgesim viz --scenario-dir`
 
 
@@ -88,16 +88,30 @@ def allowed_file(text: str) -> str:
     return str(resolved)
 
 
-class VizModel(HedgeModel):
-    """HedgeModel with flat keyword parameters, as SolaraViz passes them when it resets the model,
-    and a Recorder for the plots (the focal states' series in whole arrays, cheaper than the
-    DataCollector's agent reporters at 200 states).
+@lru_cache(maxsize=32)
+def _builtin(name: str) -> Scenario:
+    return load_scenario(name)
 
-    A slider left at the registry default keeps the scenario's own value of that parameter. The
-    seed arrives as a string once edited; a scenario file or a seed that cannot be used leaves a
-    one-line ``notice`` on the page and the model falls back to the built-in scenario or seed 0.
-    The scenario is ``scenario_name``, not ``scenario``: SolaraViz's Reset passes a Mesa Scenario
-    object under that name to any model whose ``__init__`` takes one.
+
+def _seed(text: int | str) -> int | None:
+    try:
+        seed = int(str(text).strip())
+    except ValueError:
+        return None
+    return seed if seed >= 0 else None
+
+
+class VizModel(HedgeModel):
+    """HedgeModel with flat keyword parameters, as Mesa's Reset passes them, a Recorder for the
+    plots (the focal states' series in whole arrays, cheaper than the DataCollector's agent
+    reporters at 200 states) and a snapshot of every year, so the run can be stepped back.
+
+    A slider left at the registry default (to within half its step: the browser snaps a
+    slider to its steps) keeps the scenario's own value of that parameter. The
+    run is replicate 0 of the seed, as ``hedgesim run SCENARIO --seed SEED`` runs it. A scenario
+    file or a seed that cannot be used leaves a one-line ``notice`` on the page, and the model
+    falls back to the built-in scenario or seed 0. The scenario is ``scenario_name``, not
+    ``scenario``: Mesa's Reset passes a Mesa Scenario under that name to any model that takes it.
     """
 
     def __init__(self, *, scenario_name: str = DEFAULT_SCENARIO, scenario_file: str = "",
@@ -106,263 +120,398 @@ class VizModel(HedgeModel):
                  assurance_effect: float | None = None, abandonment_rate: float | None = None,
                  turnover_rate: float | None = None, rng: int | str = DEFAULT_SEED) -> None:
         notices = []
+        self.source = scenario_path(scenario_name)
         scenario = load_scenario(scenario_name)
+        self.file_name = ""
         if scenario_file.strip():
             try:
-                scenario = load_scenario(allowed_file(scenario_file.strip()))
+                self.source = Path(allowed_file(scenario_file.strip()))
+                scenario, self.file_name = load_scenario(self.source), self.source.name
             except ScenarioError as err:
                 notices.append(f"{err} (showing {scenario_name})")
-        try:
-            seed = int(str(rng).strip())
-        except ValueError:
-            notices.append(f"seed {rng!r} is not an integer (using 0)")
+        seed = _seed(rng)
+        if seed is None:
+            notices.append(f"seed {rng!r} is not a whole number of at least 0 (using 0)")
             seed = 0
         sliders = dict(war_intercept=war_intercept, gp_w_drift=gp_w_drift,
                        assurance_effect=assurance_effect, abandonment_rate=abandonment_rate,
                        turnover_rate=turnover_rate)
-        overrides: dict[str, float | int] = {
-            name: value for name, value in sliders.items()
-            if value is not None and value != BY_NAME[name].default}
+        overrides: dict[str, float | int] = {  # a slider snaps to its steps: within half a
+            name: value for name, value in sliders.items()  # step of the default is the default
+            if value is not None and abs(value - BY_NAME[name].default) > SLIDERS[name][1] / 2}
         if scenario.generic is not None and n_small is not None:
             overrides["generic.n_small"] = int(n_small)
+        self.base, self.overrides, self.seed, self.arm = scenario, overrides, seed, strategy
         super().__init__(scenario, strategy=None if strategy == "historical" else strategy,
-                         overrides=overrides, rng=seed, collect=False)
+                         overrides=overrides, rng=explore.run_seed(seed), collect=False)
+        self.ties = layout_ties(self)  # the layout is drawn from the world as it starts
         self.recorder = Recorder()
-        self.recorder.observe(self.sim)
-        self.scenario_title = scenario.name
+        self.snapshots: list[Snapshot] = []
+        self.remember()
+        self.scenario_title = self.file_name or scenario.name
         self.notice = "; ".join(notices)
 
-    def step(self) -> None:
-        super().step()
+    def remember(self) -> None:
+        """Keep this year: its row of the series and a snapshot to come back to."""
         self.recorder.observe(self.sim)
+        self.snapshots.append(self.sim.snapshot())
+
+    @property
+    def step_on_view(self) -> int:
+        return self.world.step
+
+    @property
+    def last_step(self) -> int:
+        return len(self.snapshots) - 1
+
+    def step(self) -> None:
+        """A year on from the one on view; the years after it that were run before are run
+        again (the same seed gives the same years)."""
+        self.recorder.forget_after(self.world.step + 1)
+        del self.snapshots[self.world.step + 1:]
+        super().step()
+        self.remember()
+
+    def go_to(self, step: int) -> None:
+        """Put the run back (or forward) to a year already run. Mesa's clock (``time``,
+        ``steps``) keeps counting the steps taken, as its event schedule needs it to."""
+        step = int(np.clip(step, 0, self.last_step))
+        self.sim.restore(self.snapshots[step])
+        self.running = self.sim.running
+        self._year = None
+
+    def series(self) -> pd.DataFrame:
+        return self.recorder.series(self.world.step + 1)
+
+    def model_series(self) -> pd.DataFrame:
+        return self.recorder.model_series(self.world.step + 1)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The scenario's own years, from its first to its horizon."""
+        return self.world.start_year, self.world.start_year + self.horizon
+
+    @property
+    def focal_names(self) -> list[str]:
+        return [self.world.names[s] for s in np.flatnonzero(self.world.focal)]
 
 
-def model_params() -> dict[str, dict]:
-    """SolaraViz's inputs for VizModel: scenario, focal strategy, key parameters, seed."""
-    generic_n = load_scenario("generic").generic["n_small"]
-    params: dict[str, dict] = {
-        "scenario_name": {"type": "Select", "value": DEFAULT_SCENARIO, "values": builtin_names(),
-                          "label": "Scenario"},
-        "scenario_file": {"type": "InputText", "value": "",
-                          "label": "or scenario file (.toml path)"},
-        "strategy": {"type": "Select", "value": "historical",
-                     "values": ["historical", *POLICIES], "label": "Focal strategy"},
-        "n_small": {"type": "SliderInt", "value": generic_n, "min": 5, "max": N_SMALL_MAX,
-                    "step": 5, "label": "Small states (generic)"},
+# --- the inputs -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Input:
+    """One input of the sidebar: VizModel's keyword, its readable label, help and default."""
+
+    name: str
+    label: str
+    help: str
+    default: Any
+
+
+def inputs() -> dict[str, Input]:
+    """Every input the page offers, keyed by VizModel's keyword."""
+    generic_n = _builtin("generic").generic["n_small"]
+    out = {
+        "scenario_name": Input("scenario_name", "Scenario", "a built-in scenario",
+                               DEFAULT_SCENARIO),
+        "scenario_file": Input("scenario_file", "or scenario file (.toml path)",
+                               "a scenario file of your own; it takes precedence", ""),
+        "strategy": Input("strategy", "Focal strategy",
+                          "historical: the scenario's own, with its schedule; adaptive: "
+                          "chosen each year; or a fixed one", "historical"),
+        "n_small": Input("n_small", "Small states", "the generic world's number of small states",
+                         generic_n),
     }
-    for name, step in SLIDERS.items():
+    for name, (label, _) in SLIDERS.items():
+        out[name] = Input(name, label, BY_NAME[name].meaning, BY_NAME[name].default)
+    out["rng"] = Input("rng", "Random seed", "the base seed; the run is its replicate 0, as "
+                       "`hedgesim run --seed` runs it", DEFAULT_SEED)
+    return out
+
+
+def defaults() -> dict[str, Any]:
+    return {k: i.default for k, i in inputs().items()}
+
+
+def applies(name: str, chosen: dict[str, Any]) -> bool:
+    """Whether an input means anything for the scenario chosen: the world's size only for a
+    generic world."""
+    if name != "n_small":
+        return True
+    file = str(chosen.get("scenario_file", "")).strip()
+    if file:
+        try:
+            return load_scenario(allowed_file(file)).generic is not None
+        except ScenarioError:
+            pass
+    return _builtin(chosen["scenario_name"]).generic is not None
+
+
+def in_effect(model: VizModel, name: str) -> str:
+    """The value a slider's parameter has in the run on view, and whether it was set here."""
+    value = model.params[name]
+    whence = "set here" if name in model.overrides else "the scenario's"
+    return f"in effect: {value:g} ({whence})"
+
+
+@solara.component
+def Help(text: str):
+    solara.Text(text, style={"font-size": "0.75em", "color": "#666", "line-height": "1.2"})
+
+
+@solara.component
+def ParameterPanel(chosen: solara.Reactive[dict], model: VizModel):
+    """The scenario, strategy, parameters and seed that Reset builds the next run from."""
+    spec = inputs()
+
+    def setter(name: str) -> Callable[[Any], None]:
+        return lambda value: chosen.set({**chosen.value, name: value})
+
+    def pick_scenario(value: str) -> None:
+        if value in builtin_names():  # a built-in picked from the menu replaces the file
+            chosen.set({**chosen.value, "scenario_name": value, "scenario_file": ""})
+
+    names = builtin_names()
+    shown = chosen.value["scenario_name"]
+    if model.file_name and chosen.value["scenario_file"].strip():
+        names, shown = [*names, model.file_name], model.file_name
+    solara.Select(spec["scenario_name"].label, values=names, value=shown, on_value=pick_scenario)
+    solara.InputText(spec["scenario_file"].label, value=chosen.value["scenario_file"],
+                     on_value=setter("scenario_file"))
+    Help(spec["scenario_file"].help)
+    solara.Select(spec["strategy"].label, values=["historical", *POLICIES],
+                  value=chosen.value["strategy"], on_value=setter("strategy"))
+    Help(spec["strategy"].help)
+    if applies("n_small", chosen.value):
+        solara.SliderInt(spec["n_small"].label, value=chosen.value["n_small"], min=5,
+                         max=N_SMALL_MAX, step=5, on_value=setter("n_small"))
+        Help(spec["n_small"].help)
+    for name, (_, step) in SLIDERS.items():
         p = BY_NAME[name]
-        params[name] = {"type": "SliderFloat", "value": p.default, "min": p.low, "max": p.high,
-                        "step": step, "label": name}
-    params["rng"] = {"type": "InputText", "value": DEFAULT_SEED, "label": "Random seed"}
-    return params
+        solara.SliderFloat(spec[name].label, value=chosen.value[name], min=p.low, max=p.high,
+                           step=step, on_value=setter(name))
+        Help(f"{name}: {p.meaning}. {in_effect(model, name)}")
+    solara.InputText(spec["rng"].label, value=str(chosen.value["rng"]), on_value=setter("rng"))
+    Help(spec["rng"].help)
+    solara.Text("Changes take effect on Reset.", style={"font-size": "0.8em"})
 
 
-@lru_cache(maxsize=16)
-def _layout(n_great: int, n_small: int, proximity: bytes) -> np.ndarray:
-    """Node positions, great powers first: the powers on a circle, each small state pulled
-    toward the powers it is close to. Seeded, and cached per world so steps do not move it."""
-    prox = np.frombuffer(proximity).reshape(n_small, n_great)
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n_great + n_small))
-    for s, g in zip(*np.nonzero(prox > 0), strict=True):
-        graph.add_edge(n_great + int(s), int(g), weight=float(prox[s, g]) ** 2)
-    angles = np.pi + 2 * np.pi * np.arange(n_great) / n_great
-    fixed = {g: (np.cos(a), np.sin(a)) for g, a in enumerate(angles)}
-    pos = nx.spring_layout(graph, pos=fixed, fixed=list(fixed), seed=LAYOUT_SEED,
-                           k=2.0 / np.sqrt(n_great + n_small), iterations=60)
-    return np.array([pos[i] for i in range(n_great + n_small)])
+@solara.component
+def YearView(model: VizModel):
+    """The year on view and how far the run has gone."""
+    update_counter.get()
+    solara.Text(f"Year {model.world.year}: step {model.step_on_view} of {model.horizon}"
+                f"{'' if model.running else ' (ended)'}")
 
 
-def layout(model: HedgeModel) -> np.ndarray:
-    w = model.world
-    return _layout(w.n_great, w.n_small, np.ascontiguousarray(w.proximity, float).tobytes())
+@solara.component
+def TimeSlider(model: VizModel):
+    """The year on view, over the years run so far, and a step back (mesa#1805)."""
+    update_counter.get()
+    start = model.world.start_year
+
+    def go(year: int) -> None:
+        model.go_to(year - start)
+        force_update()
+
+    solara.SliderInt("Year on view", value=start + model.step_on_view, min=start,
+                     max=start + max(model.last_step, 1), on_value=go,
+                     disabled=model.last_step == 0)
+    with solara.Row():
+        solara.Button("Step back", on_click=lambda: go(start + model.step_on_view - 1),
+                      disabled=model.step_on_view == 0, outlined=True)
+        solara.Button("Latest", on_click=lambda: go(start + model.last_step),
+                      disabled=model.step_on_view == model.last_step, outlined=True)
+    Help(f"{model.last_step} years run; stepping on from an earlier year runs the later "
+         "ones again, to the same result.")
 
 
-def _labelled(model: HedgeModel) -> np.ndarray:
-    """Indices of the small states to label: all of them in a small world, else the focal ones,
-    largest first."""
-    w = model.world
-    if w.n_small <= MAX_LABELS:
-        return np.arange(w.n_small)
-    order = np.lexsort((-w.cap, ~w.focal))
-    return order[:MAX_LABELS][w.focal[order[:MAX_LABELS]]]
+def scenario_toml(model: VizModel) -> str:
+    """A scenario file that reproduces the run on view: the scenario's own file with the page's
+    parameters set in it, and a header saying which command runs it."""
+    data = tomllib.loads(model.source.read_text())
+    data["params"] = {**data.get("params", {}),
+                      **{k: v for k, v in model.overrides.items() if "." not in k}}
+    if "generic.n_small" in model.overrides:
+        data["generic"]["n_small"] = model.overrides["generic.n_small"]
+    strategy = f" --strategy {model.arm}" if model.arm != "historical" else ""
+    header = (f"# Exported by the hedgesim page: {model.scenario_title}, seed {model.seed}.\n"
+              f"# `hedgesim run THIS_FILE{strategy} --seed {model.seed} --replicates 1` runs "
+              "the run on view (replicate 0 of the seed).\n")
+    return header + tomli_w.dumps(data)
 
 
-def _segments(pos: np.ndarray, n_great: int, pairs: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    s, g = pairs
-    return np.stack([pos[n_great + s], pos[g]], axis=1)
+@solara.component
+def ExportPanel(model: VizModel):
+    """The run's series as CSV, the network and focal figures as PNG and SVG, and the scenario
+    as a TOML file that reproduces it."""
+    update_counter.get()
+    stem = f"{model.scenario_title.removesuffix('.toml')}-{model.world.year}"
+    focal = model.focal_names
+    solara.FileDownload(lambda: model.series().to_csv(index=False), f"{stem}-focal.csv",
+                        label="Focal states' series (CSV)", mime_type="text/csv")
+    solara.FileDownload(lambda: model.model_series().to_csv(index=False), f"{stem}-world.csv",
+                        label="All states' series (CSV)", mime_type="text/csv")
+    solara.FileDownload(lambda: png(network_figure(model)), f"{stem}-network.png",
+                        label="Network (PNG)", mime_type="image/png")
+    solara.FileDownload(lambda: svg(network_figure(model)), f"{stem}-network.svg",
+                        label="Network (SVG)", mime_type="image/svg+xml")
+    if focal:
+        solara.FileDownload(lambda: svg(_focal(model, focal[0])), f"{stem}-{focal[0]}.svg",
+                            label=f"{focal[0]} over time (SVG)", mime_type="image/svg+xml")
+    solara.FileDownload(lambda: scenario_toml(model), f"{stem}.toml",
+                        label="Scenario (TOML)", mime_type="application/toml")
 
 
-def network_figure(model: HedgeModel) -> Figure:
-    """The world as a network: who is allied with, hosts bases of, depends on, is coerced or
-    attacked by whom, and what each small state is doing."""
-    w, p = model.world, model.params
-    G, pos = w.n_great, layout(model)
-    fig = Figure(figsize=FIGSIZE)
-    ax = fig.add_axes((0.0, 0.13, 1.0, 0.77))
-    dep = m.dependency_on(w.state, model.coefs)[:, :G]
-    live = w.alive[:, None]
-    crowd = min(1.0, np.sqrt(30 / max(w.n_small, 1)))  # thinner, fainter ties in a crowded world
-    layers = [  # (which pairs, widths, colour, style, alpha)
-        (live & (dep > 0.05), 6 * crowd * dep, "0.55", "solid", 0.35),
-        (live & (w.alliance > 0.05), crowd * (0.5 + 1.5 * w.alliance), "0.15", "solid", 0.6 * crowd),
-        (live & (w.bases > 0.05), crowd * (0.5 + 1.5 * w.bases), "0.15", (0, (1, 1.5)), 0.8 * crowd),
-        (w.coerced, np.full(w.coerced.shape, 2.5), COERCION_COLOUR, "solid", 0.9),
-        (w.at_war, np.full(w.at_war.shape, 3.5), WAR_COLOUR, "solid", 1.0),
-    ]
-    for mask, widths, colour, style, alpha in layers:
-        pairs = np.nonzero(mask)
-        if len(pairs[0]):
-            ax.add_collection(LineCollection(_segments(pos, G, pairs), linewidths=widths[pairs],
-                                             colors=colour, linestyles=style, alpha=alpha,
-                                             zorder=1))
-    for g, h in zip(*np.nonzero(np.triu(w.hostility > 0.5)), strict=True):
-        ax.plot(*pos[[g, h]].T, color="0.3", lw=1, ls="--", alpha=0.5, zorder=0)
-    small, top = pos[G:], max(float(w.gp_cap.max()), 1e-9)
-    colours = np.where(w.alive, np.asarray(list(STRATEGY_COLOURS.values()))[w.strategy],
-                       DEAD_COLOUR)
-    size = np.clip(900 * crowd * np.sqrt(w.cap / top), 10, 400)
-    ax.scatter(*small.T, s=size, c=colours, edgecolors=np.where(w.focal, "black", "white"),
-               linewidths=1, zorder=2)
-    troubled = w.at_war.any(axis=1) | w.coerced.any(axis=1)
-    ax.scatter(*small[troubled].T, s=40, marker="x", zorder=3,
-               c=np.where(w.at_war.any(axis=1), WAR_COLOUR, COERCION_COLOUR)[troubled])
-    gp_size = 350 + 500 * w.gp_cap / top
-    ax.scatter(*pos[:G].T, s=gp_size, marker="s", zorder=2, c=[_gp_colour(g) for g in range(G)],
-               edgecolors="black")
-    for g, name in enumerate(w.gp_names):
-        ax.annotate(name, pos[g], xytext=(0, np.sqrt(gp_size[g]) / 2 + 2), va="bottom",
-                    textcoords="offset points", ha="center", fontsize=9, fontweight="bold",
-                    zorder=4, path_effects=HALO)
-    for s in _labelled(model):
-        ax.annotate(w.names[s], small[s], xytext=(0, np.sqrt(size[s]) / 2 + 1), va="bottom",
-                    textcoords="offset points", ha="center", fontsize=7, zorder=4,
-                    color="black" if w.alive[s] else "0.6", path_effects=HALO)
-    ax.margins(0.12)
-    ax.set_axis_off()
-    fig.suptitle(f"{model.scenario_title}, {w.year}: {int(w.alive.sum())} of {w.n_small} "
-                 f"small states left", fontsize=10)
-    ax.set_title("  ".join(f"{name} {p[name]:g}" for name in SLIDERS), fontsize=6.5, color="0.35")
-    fig.legend(handles=_legend(), loc="lower center", ncol=5, fontsize=7, frameon=False,
-               handlelength=1.5, columnspacing=1.0)
-    return fig
+# --- the views ------------------------------------------------------------------------------
 
-
-def _legend() -> list[Line2D]:
-    dot = dict(marker="o", ls="", markersize=8)
-    return [
-        *(Line2D([], [], color=c, label=s, **dot) for s, c in STRATEGY_COLOURS.items()),
-        Line2D([], [], color=DEAD_COLOUR, label="gone", **dot),
-        Line2D([], [], color="0.1", lw=2, label="alliance"),
-        Line2D([], [], color="0.1", lw=2, ls=(0, (1, 1.5)), label="bases"),
-        Line2D([], [], color="0.55", lw=3, alpha=0.5, label="dependency"),
-        Line2D([], [], color=COERCION_COLOUR, lw=2.5, label="coerced"),
-        Line2D([], [], color=WAR_COLOUR, lw=3.5, label="at war"),
-        Line2D([], [], color="black", marker="s", ls="", markerfacecolor="white",
-               markersize=9, label="great power"),
-        Line2D([], [], color="black", marker="o", ls="", markerfacecolor="white",
-               markersize=8, label="focal state"),
-    ]
-
-
-def focal_figure(model: VizModel, state: str) -> Figure:
-    """One focal state over time: alignment with and threat from each great power, autonomy,
-    with the years it was coerced or at war shaded."""
-    w = model.world
-    series = model.recorder.series()
-    rows = series[series["state"] == state]
-    height = FIGSIZE[1] - (SELECT_HEIGHT if w.focal.sum() > 1 else 0.0)
-    fig = Figure(figsize=(FIGSIZE[0], height))
-    fig.subplots_adjust(left=0.12, right=0.98, top=1 - 0.3 / height, bottom=0.45 / height,
-                        hspace=0.12)
-    axes = fig.subplots(3, 1, sharex=True)
-    for g, gp in enumerate(w.gp_names):
-        axes[0].plot(rows["year"], rows[f"alignment_{gp}"], color=_gp_colour(g), label=gp)
-        axes[1].plot(rows["year"], rows[f"threat_{gp}"], color=_gp_colour(g), label=gp)
-    axes[2].plot(rows["year"], rows["autonomy"], color="black")
-    for flag, colour in (("coerced", COERCION_COLOUR), ("at_war", WAR_COLOUR)):
-        for year in rows.loc[rows[flag].astype(bool), "year"]:
-            for ax in axes:
-                ax.axvspan(year - 0.5, year + 0.5, color=colour, alpha=0.25, lw=0)
-    for ax, label in zip(axes, ["alignment", "threat", "autonomy"], strict=True):
-        ax.set_ylabel(label, fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    axes[0].set_ylim(-0.02, 1.02)
-    axes[2].set_ylim(-0.02, 1.02)
-    axes[0].legend(fontsize=7, ncol=min(w.n_great, 5), loc="upper left")
-    axes[2].xaxis.get_major_locator().set_params(integer=True)
-    axes[2].set_xlabel("year (shaded: coerced gold, at war red)", fontsize=8)
-    axes[0].set_title(state, fontsize=10)
-    return fig
-
-
-def world_figure(model: VizModel) -> Figure:
-    """All small states over time: the shares of strategies among those left, and how many are
-    coerced or at war."""
-    ms: pd.DataFrame = model.recorder.model_series()
-    fig = Figure(figsize=FIGSIZE)
-    fig.subplots_adjust(left=0.12, right=0.98, top=0.93, bottom=0.1, hspace=0.12)
-    shares, events = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
-    shares.stackplot(ms["year"], *(ms[f"share_{s}"] for s in STRATEGY_NAMES),
-                     labels=STRATEGY_NAMES, colors=list(STRATEGY_COLOURS.values()), alpha=0.85,
-                    step="mid")
-    shares.set_ylim(0, 1)
-    shares.set_ylabel("share of strategies", fontsize=8)
-    shares.set_title("All small states left", fontsize=10)
-    shares.legend(fontsize=7, ncol=3, loc="lower left")
-    events.step(ms["year"], ms["wars"], where="mid", color=WAR_COLOUR, label="at war")
-    events.step(ms["year"], ms["coercions"], where="mid", color=COERCION_COLOUR, label="coerced")
-    events.set_ylim(bottom=0)
-    for axis in (events.xaxis, events.yaxis):
-        axis.get_major_locator().set_params(integer=True)
-    events.set_ylabel("small states", fontsize=8)
-    events.set_xlabel("year", fontsize=8)
-    events.legend(fontsize=7, loc="upper left")
-    for ax in (shares, events):
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-    return fig
+def _focal(model: VizModel, state: str, height: float = FIGSIZE[1]):
+    return focal_figure(model.series(), state, model.world.gp_names, model.span, model.world.year,
+                        height)
 
 
 @solara.component
 def NetworkView(model: VizModel):
+    """The network as inline SVG: hovering a state shows its strategy, threats, alignment and
+    dependency."""
     update_counter.get()
+    figure = solara.use_memo(lambda: NetworkFigure(model), dependencies=[id(model)])
     if model.notice:
         solara.Error(model.notice)
-    solara.FigureMatplotlib(network_figure(model), format="png", dpi=DPI,
-                            dependencies=[update_counter.value, id(model)])
+    solara.HTML(tag="div", unsafe_innerHTML=figure.html(model), classes=["hedgesim-network"])
 
 
 @solara.component
-def FocalView(model: VizModel):
+def FocalView(model: VizModel, chosen: solara.Reactive[str]):
     update_counter.get()
-    focal = [model.world.names[s] for s in np.flatnonzero(model.world.focal)]
-    chosen = solara.use_reactive(focal[0] if focal else "")
+    focal = model.focal_names
+    state = chosen.value if chosen.value in focal else (focal[0] if focal else "")
+    height = FIGSIZE[1] - (SELECT_HEIGHT if len(focal) > 1 else 0.0)
+    figure = solara.use_memo(lambda: FocalFigure(state, model.world.gp_names, model.span, height),
+                             dependencies=[id(model), state])
     if not focal:
         solara.Text("This scenario has no focal state.")
         return
-    state = chosen.value if chosen.value in focal else focal[0]
     if len(focal) > 1:
         solara.Select("Focal state", values=focal, value=state, on_value=chosen.set)
-    solara.FigureMatplotlib(focal_figure(model, state), format="png", dpi=DPI,
-                            dependencies=[update_counter.value, id(model), state])
+    solara.Image(figure.png(model.series(), model.world.year))
 
 
 @solara.component
 def WorldView(model: VizModel):
     update_counter.get()
-    solara.FigureMatplotlib(world_figure(model), format="png", dpi=DPI,
-                            dependencies=[update_counter.value, id(model)])
+    figure = solara.use_memo(lambda: WorldFigure(model.span), dependencies=[id(model)])
+    solara.Image(figure.png(model.model_series(), model.world.year))
 
 
-COMPONENTS = [NetworkView, FocalView, WorldView]
+@solara.component
+def ArmsPicker(arms: solara.Reactive[list[str]]):
+    solara.SelectMultiple("Strategies", values=arms.value, all_values=list(explore.ARMS),
+                          on_value=lambda v: arms.set([a for a in explore.ARMS if a in v]))
 
 
-def make_page(model: VizModel | solara.Reactive[VizModel] | None = None):
-    """The SolaraViz page (``app.py`` calls this with no arguments)."""
-    params = model_params()
-    if model is None:
-        model = VizModel(**{k: v["value"] for k, v in params.items()})
-    return SolaraViz(model, components=list(COMPONENTS), model_params=params, name="hedgesim")
+@solara.component
+def SideBySideView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Reactive[list[str]]):
+    """The focal state under each chosen strategy on the run's own seed (common random
+    numbers: the same events drawn for every arm), up to the year on view."""
+    update_counter.get()
+    focal = model.focal_names
+    runs = solara.use_memo(lambda: explore.side_by_side(model.base, model.overrides, model.seed,
+                                                        arms.value),
+                           dependencies=[id(model), tuple(arms.value)])
+    ArmsPicker(arms)
+    if not focal or not arms.value:
+        solara.Text("Choose at least one strategy; the scenario needs a focal state.")
+        return
+    state = chosen.value if chosen.value in focal else focal[0]
+    if len(focal) > 1:
+        solara.Select("Focal state", values=focal, value=state, on_value=chosen.set)
+    year = model.world.year
+    upto = {arm: s[(s["state"] == state) & (s["year"] <= year)] for arm, s in runs.items()}
+    solara.FigureMatplotlib(compare_figure(upto, state, model.span, year), format="png", dpi=90,
+                            dependencies=[update_counter.value, id(model), state,
+                                          tuple(arms.value)])
+    table = explore.side_by_side_table(upto, state)
+    solara.Markdown("\n".join([f"**{state}, {model.span[0]}–{year}, seed {model.seed}** "
+                               "(each arm on the same random numbers)", "",
+                               *md_table(table, list(table.columns))]))
+
+
+@solara.component
+def EnsembleView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Reactive[list[str]]):
+    """The distribution over paired runs of each chosen strategy, through the engine: the share
+    alive, the share ever at war and autonomy's band, with the outcomes' 95% intervals."""
+    focal = model.focal_names
+    runs = solara.use_reactive(DEFAULT_RUNS)
+    result = solara.use_reactive(None)
+    ArmsPicker(arms)
+    solara.InputInt(f"Runs per strategy (1 to {explore.MAX_ENSEMBLE})", value=runs,
+                    on_value=runs.set)
+    if not focal or not arms.value:
+        solara.Text("Choose at least one strategy; the scenario needs a focal state.")
+        return
+    state = chosen.value if chosen.value in focal else focal[0]
+    if len(focal) > 1:
+        solara.Select("Focal state", values=focal, value=state, on_value=chosen.set)
+    key = (id(model), tuple(arms.value), runs.value)
+
+    def compute() -> None:
+        n = int(np.clip(runs.value, 1, explore.MAX_ENSEMBLE))
+        start = time.perf_counter()
+        outcomes, series = explore.ensemble(model.base, model.overrides, model.seed,
+                                            arms.value, n)
+        result.set((key, n, outcomes, series, time.perf_counter() - start))
+
+    solara.Button("Run ensemble", on_click=compute, color="primary")
+    if result.value is None or result.value[0] != key:
+        solara.Text("Runs every chosen strategy on the same seeds (replicates 0, 1, … of the "
+                    "seed, as `hedgesim run --replicates N` does).")
+        return
+    _, n, outcomes, series, seconds = result.value
+    years = list(range(model.span[0], model.span[1] + 1))
+    bands = explore.ensemble_bands(series, state, years)
+    solara.FigureMatplotlib(ensemble_figure(bands, state, n, model.span), format="png", dpi=90,
+                            dependencies=[key, state])
+    solara.Markdown(f"{n} runs per strategy in {seconds:.1f} s. {state}'s outcomes, 95% "
+                    "intervals (as `hedgesim run` prints them):")
+    solara.Preformatted(explore.ensemble_table(outcomes, state, model.seed))
+
+
+@solara.component
+def Page(model: solara.Reactive[VizModel] | None = None):
+    """The whole page: Mesa's controls and the inputs in the sidebar, the views in tabs."""
+    chosen = solara.use_reactive(defaults())
+    first = solara.use_memo(lambda: VizModel(**defaults()) if model is None else None, [])
+    own = solara.use_reactive(first)
+    model = own if model is None else model
+    play = solara.use_reactive(200)
+    render = solara.use_reactive(1)
+    threads = solara.use_reactive(False)
+    focal = solara.use_reactive("")
+    arms = solara.use_reactive(list(explore.DEFAULT_ARMS))
+    current = model.value
+
+    with solara.AppBar():
+        solara.AppBarTitle("hedgesim")
+    with solara.Sidebar(), solara.Column():
+        with solara.Card("Controls"):
+            ModelController(model, model_parameters=chosen, play_interval=play,
+                            render_interval=render, use_threads=threads)
+            YearView(current)
+        with solara.Card("Time"):
+            TimeSlider(current)
+        with solara.Card("Scenario and parameters"):
+            ParameterPanel(chosen, current)
+        with solara.Card("Export"):
+            ExportPanel(current)
+    with solara.lab.Tabs(lazy=True):
+        with solara.lab.Tab("One run"), solara.Row(style={"flex-wrap": "wrap"}):
+            NetworkView(current)
+            with solara.Column(style={"width": f"{FIGSIZE[0] * 90:.0f}px"}):
+                FocalView(current, focal)
+            with solara.Column(style={"width": f"{FIGSIZE[0] * 90:.0f}px"}):
+                WorldView(current)
+        with solara.lab.Tab("Side by side"):
+            SideBySideView(current, focal, arms)
+        with solara.lab.Tab("Ensemble"):
+            EnsembleView(current, focal, arms)
