@@ -269,6 +269,9 @@ def analyse(records: pd.DataFrame, sweep: Any) -> dict[str, pd.DataFrame]:
             "survival_curves": survival_curves(ok, ["study", "arm"]),
             "hazard_ratios": hazard_ratios(ok, ["study"]),
         }
+        if "member" in ok:  # under a parameter ensemble: each member's own estimates
+            tables |= {"by_member": summarise(ok, ["study", "arm", "member"], seed),
+                       "paired_by_member": paired(ok, ["study", "member"], seed)}
         for study in sweep.studies:
             if not (ok["study"] == study.name).any():
                 continue

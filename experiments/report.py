@@ -367,6 +367,8 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
         if sens is not None and len(sens):
             figures += save(plot_sensitivity(sens, study), folder, f"sensitivity_{study.name}")
         lines += ["**Reading.**", "", *reading(arms, pairs, regime, sens, study), ""]
+        if "paired_by_member" in tables:
+            lines += _members_section(tables["paired_by_member"], sweep, study.name)
         lines += [f"![{f}]({f})" for f in figures if f.endswith(".png")] + [""]
     lines += ["These are properties of the model under the stated parameters, not forecasts; "
               "with many focal states per world the Wilson intervals are optimistic, the paired "
@@ -374,6 +376,31 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
     path = folder / "report.md"
     write_text(path, "\n".join(lines))
     return path
+
+
+def _members_section(pairs: pd.DataFrame, sweep: Sweep, study: str) -> list[str]:
+    """Under a parameter ensemble: each paired survival difference per member, and how many
+    members' intervals lie wholly on one side of zero."""
+    rows = pairs[(pairs["study"] == study) & (pairs["metric"] == "survival")]
+    if rows.empty:
+        return []
+    ran = rows["member"].nunique()
+    lines = [f"**Under the parameter ensemble** `{Path(sweep.ensemble).name}` "
+             f"({len(sweep.members)} members; replicate r runs under member r mod "
+             f"{len(sweep.members)}, so the tables above average over them"
+             + (f"; with fewer replicates than members, {ran} of them ran" if ran <
+                len(sweep.members) else "")
+             + "). Paired survival differences per member (`paired_by_member.csv`; "
+             "`by_member.csv` has every outcome):", ""]
+    wide = rows.assign(cell=[f"{r.difference:+.3f} [{r.lo:+.3f}, {r.hi:+.3f}]"
+                             for r in rows.itertuples()]).pivot(
+        index="member", columns="comparison", values="cell").reset_index()
+    lines += [*md_table(wide, list(wide.columns)), ""]
+    for comparison, group in rows.groupby("comparison", sort=False):
+        above, below = int((group["lo"] > 0).sum()), int((group["hi"] < 0).sum())
+        lines.append(f"- {comparison}: above zero under {above} of {len(group)} members, "
+                     f"below under {below}, the rest inconclusive.")
+    return [*lines, ""]
 
 
 # --- the counterfactual's report ---------------------------------------------------------

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.engine import Executor, Item, Setting, stream
-from experiments.sweep import RUN_KEYS, Run, Sweep
+from experiments.sweep import MEMBER, RUN_KEYS, Run, Sweep
 from model.records import OUTCOMES
 from scenarios.loader import InputError
 
@@ -57,8 +57,10 @@ class SweepResult:
 
 
 def schema(sweep: Sweep) -> pa.Schema:
-    """The dataset's columns: keys, every factor of every study, the record, the error."""
-    fields = {**KEYS, **{n: ARROW[k] for n, k in sweep.factor_kinds.items()},
+    """The dataset's columns: keys (and the ensemble member, under an ensemble), every factor
+    of every study, the record, the error."""
+    fields = {**KEYS, **({MEMBER: pa.string()} if sweep.members else {}),
+              **{n: ARROW[k] for n, k in sweep.factor_kinds.items()},
               **{o.name: ARROW[o.kind] for o in OUTCOMES}, "error": pa.string()}
     return pa.schema(list(fields.items()))
 
@@ -69,7 +71,8 @@ def items(sweep: Sweep, runs: Sequence[Run]) -> list[Item]:
     for r in runs:
         study = sweep.studies[r.study]
         keys = (("run", r.run), ("study", study.name), ("point", r.point),
-                ("replicate", r.replicate), *r.params)
+                ("replicate", r.replicate), *((MEMBER, r.member),) * bool(sweep.members),
+                *r.params)
         out += [Item(Setting.of(study.scenario, arm, dict(r.overrides), study.steps), r.seed, keys)
                 for arm in sweep.arms]
     return out

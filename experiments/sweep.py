@@ -7,6 +7,7 @@ A sweep is TOML data (``load_sweep``) or the same data as a Python dict (``parse
     arms = ["balance", "bandwagon", "hedge"]   # the default
     seed = 1
     replicates = 20                             # default for every study
+    ensemble = "../data/ensemble.toml"          # optional: replicate r under member r mod K
 
     [[study]]
     name = "generic"
@@ -41,10 +42,11 @@ import pandas as pd
 from experiments import design
 from experiments.engine import replicate_seeds
 from model.records import OUTCOME_NAMES
+from scenarios.ensemble import Member, read_ensemble
 from scenarios.loader import Scenario, ScenarioError, load_scenario, read_toml
 from scenarios.schema import POLICIES, STRATEGIES
 
-SWEEP_FIELDS = {"name", "description", "arms", "seed", "replicates"}
+SWEEP_FIELDS = {"name", "description", "arms", "seed", "replicates", "ensemble"}
 STUDY_FIELDS = {"name", "scenario", "design", "samples", "replicates", "steps", "regime",
                 "fixed", "vary"}
 RANGE_FIELDS = {"low", "high", "levels"}
@@ -56,7 +58,8 @@ MAX_RUNS = 10_000_000
 # The keys of a run's rows in a sweep's dataset (typed in experiments/runner.py), and every
 # column a factor may not be named after: those, the engine's and the outcome record's.
 RUN_KEYS = ("run", "study", "point", "replicate", "seed", "arm")
-RESERVED = {*RUN_KEYS, "item", "setting", "error", *OUTCOME_NAMES}
+MEMBER = "member"  # the key of a sweep run under a parameter ensemble: the member's id
+RESERVED = {*RUN_KEYS, MEMBER, "item", "setting", "error", *OUTCOME_NAMES}
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ class Run:
     seed: int
     params: tuple[tuple[str, Any], ...]
     overrides: tuple[tuple[str, Any], ...]
+    member: str = ""  # the ensemble member it runs under (replicate mod the members)
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,8 @@ class Sweep:
     studies: tuple[Study, ...]
     data: dict[str, Any]
     path: str
+    members: tuple[Member, ...] = ()  # a parameter ensemble (``[sweep] ensemble``), if any
+    ensemble: str = ""  # its file
 
     @property
     def factor_kinds(self) -> dict[str, str]:
@@ -163,11 +169,15 @@ class Sweep:
         h = hashlib.sha256(json.dumps(self.data).encode())
         for study in self.studies:
             h.update(Path(load_scenario(study.scenario).path).read_bytes())
+        if self.ensemble:
+            h.update(Path(self.ensemble).read_bytes())
         return h.hexdigest()
 
     def runs(self) -> list[Run]:
         """Every run in a fixed order (study, point, replicate); run i gets seed i of the
-        base seed's SeedSequence, whatever executes it."""
+        base seed's SeedSequence, whatever executes it. Under an ensemble of K members,
+        replicate r runs under member r mod K: the sweep averages over the parameters'
+        uncertainty as over chance, at no extra cost, and every member meets every point."""
         specs = []
         for s, study in enumerate(self.studies):
             points = study.points(self.seed)
@@ -181,9 +191,13 @@ class Sweep:
                 specs += [(s, p, r, params, tuple(overrides.items()))
                           for r in range(study.replicates)]
         seeds = replicate_seeds(self.seed, len(specs))
-        return [Run(i, s, p, r, seed, params, overrides)
-                for i, ((s, p, r, params, overrides), seed) in enumerate(zip(specs, seeds,
-                                                                           strict=True))]
+        out = []
+        for i, ((s, p, r, params, overrides), seed) in enumerate(zip(specs, seeds, strict=True)):
+            member = self.members[r % len(self.members)] if self.members else None
+            if member is not None:
+                overrides = (*member.params.items(), *overrides)
+            out.append(Run(i, s, p, r, seed, params, overrides, member.id if member else ""))
+        return out
 
 
 def _plain(value: Any) -> Any:
@@ -191,12 +205,18 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def load_sweep(path: str | Path) -> Sweep:
-    """A sweep from a TOML file."""
+def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> Sweep:
+    """A sweep from a TOML file; ``ensemble`` (a path from here) stands in for the file's
+    ``[sweep] ensemble``, and is kept in the sweep's data, so its digest and its report say so."""
     path = Path(path)
     if not path.is_file():
         raise ScenarioError(f"{path}: no such sweep file")
     data = read_toml(path)
+    if ensemble is not None:
+        if not Path(ensemble).is_file():
+            raise ScenarioError(f"--ensemble {ensemble}: no such file")
+        if isinstance(data.get("sweep"), dict):  # else parse_sweep names the problem
+            data["sweep"] = {**data["sweep"], "ensemble": str(Path(ensemble).resolve())}
     return parse_sweep(data, str(path))
 
 
@@ -244,8 +264,33 @@ def parse_sweep(data: dict[str, Any], path: str = "<sweep>") -> Sweep:
     if total > MAX_RUNS:
         raise ScenarioError(f"{path}: {total:,} runs, more than the {MAX_RUNS:,} a sweep may have "
                             f"(fewer samples, levels or replicates; or split it into sweeps)")
+    ensemble, members = _ensemble(path, head, studies)
     return Sweep(name=name, description=_typed(path, "[sweep]", head, "description", str, ""),
-                 arms=tuple(arms), seed=seed, studies=studies, data=data, path=path)
+                 arms=tuple(arms), seed=seed, studies=studies, data=data, path=path,
+                 members=members, ensemble=ensemble)
+
+
+def _ensemble(path: str, head: dict[str, Any], studies: tuple[Study, ...]
+              ) -> tuple[str, tuple[Member, ...]]:
+    """The ensemble file (relative to the sweep file) and its members, none of whose
+    parameters a study also sets (which value would hold would be a guess)."""
+    if "ensemble" not in head:
+        return "", ()
+    ref = _typed(path, "[sweep]", head, "ensemble", str, None)
+    file = Path(ref) if Path(ref).is_absolute() else Path(path).parent / ref
+    try:
+        members = tuple(read_ensemble(file))
+    except ScenarioError as err:
+        raise ScenarioError(f"{path}: [sweep]: field 'ensemble': {err}") from None
+    for study in studies:
+        set_here = {n for n, _ in study.fixed}
+        for f in study.factors:
+            set_here |= {n for _, ov in f.levels for n, _ in ov} if f.levels else {f.name}
+        for m in members:
+            if clash := sorted(set(m.params) & set_here):
+                raise ScenarioError(f"{path}: study {study.name!r}: sets {clash[0]!r}, which the "
+                                    f"ensemble {ref} sets (member {m.id}); drop one")
+    return str(file.resolve()), members
 
 
 def _known(path: str, entry: str, table: dict[str, Any], allowed: set[str]) -> None:

@@ -21,6 +21,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     sweep.add_argument("--shard", metavar="I/N", default=None,
                        help="run only shard I of N (0 <= I < N), e.g. a Slurm array's "
                             "$SLURM_ARRAY_TASK_ID/N; then `hedgesim analyze` the union")
+    sweep.add_argument("--ensemble", type=Path, metavar="FILE", default=None,
+                       help="run under a parameter ensemble (hedgesim calibrate's "
+                            "ensemble.toml; data/ensemble.toml ships): replicate r under member "
+                            "r mod K, as the sweep file's [sweep] ensemble = FILE would")
     sweep.add_argument("--no-report", action="store_true", help="skip the analysis at the end")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(handler=sweep_command)
@@ -38,7 +42,7 @@ def sweep_command(args: argparse.Namespace) -> int:
     from experiments.sweep import load_sweep
 
     check_out(Path(args.out))
-    sweep = load_sweep(args.sweep)
+    sweep = load_sweep(args.sweep, ensemble=args.ensemble)
     shard = parse_shard(args.shard) if args.shard else (0, 1)
     executor = executor_from(args, progress=not args.quiet)
     result = run_sweep(sweep, args.out, executor, shard=shard)

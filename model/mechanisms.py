@@ -327,7 +327,8 @@ def war_motive(w: State, p: Coefficients) -> np.ndarray:
     for i in range(n):
         for j in range(g):
             aims = p.revisionism_weight * w.proximity[i, j] * (1.0 - w.alignment[i, j])
-            out[i, j] = w.revisionism[j] * (w.gp_threat[i, j] + aims)
+            police = p.policing * w.alliance[i, j] * w.drift[i, j]
+            out[i, j] = w.revisionism[j] * (w.gp_threat[i, j] + aims) + police
     return out
 
 

@@ -70,6 +70,11 @@ PARAMS: tuple[Param, ...] = (
     _p("gp_w_drift", 0.846, 0.0, 10.0,
        "weight of the drift of alignment away from the power (defections are the dangerous moments)",
        SEED000 + "; docs/theory.md, mechanism 2 (Hungary 1956, Czechoslovakia 1968, Ukraine 2014)"),
+    _p("policing", 0.0, 0.0, 10.0,
+       "a patron's motive to use force against its own ally as far as the ally drifts away "
+       "(policing its sphere), whatever its aims",
+       "docs/theory.md, mechanism 2 (Hungary 1956, Czechoslovakia 1968, Afghanistan 1979); "
+       "under trial, off at 0 (docs/validation.md)"),
     _p("drift_memory", 0.6, 0.0, 0.99, "share of last year's perceived drift that is remembered",
        SEED000),
     _p("bloc_pressure", 2.51, 0.0, 5.0,

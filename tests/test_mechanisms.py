@@ -180,6 +180,21 @@ def test_revisionist_aims_are_satisfied_by_alignment_and_insecurity_by_assurance
     assert m.war_motive(w, p)[0, NEAR] == 0.0
 
 
+def test_a_patron_polices_only_an_ally_that_drifts_away_and_only_when_policing_is_on():
+    model = small_model(alliance={"Near": 1.0})
+    w, p = model.world.state, model.coefs
+    w.drift[0, NEAR] = 0.4
+    off = m.war_motive(w, p)[0, NEAR]
+    on = p._replace(policing=0.6)
+    assert m.war_motive(w, on)[0, NEAR] == off + 0.6 * 1.0 * 0.4
+    w.strategy[0] = 1 - w.strategy[0]  # the label plays no part
+    assert m.war_motive(w, on)[0, NEAR] == off + 0.6 * 0.4
+    w.drift[0, NEAR] = 0.0  # a loyal ally
+    assert m.war_motive(w, on)[0, NEAR] == m.war_motive(w, p)[0, NEAR]
+    w.drift[0, NEAR], w.alliance[0, NEAR] = 0.4, 0.0  # a drifting state that is no ally
+    assert m.war_motive(w, on)[0, NEAR] == m.war_motive(w, p)[0, NEAR]
+
+
 def test_following_the_patron_pulls_allies_toward_it():
     model = small_model(alliance={"Near": 1.0})
     w, p = model.world.state, model.coefs

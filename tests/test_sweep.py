@@ -22,6 +22,7 @@ from experiments.sweep import Factor, Study, load_sweep, parse_sweep
 from hedgesim.sweeps import sweep_command
 from model.model import HedgeModel, Simulation
 from model.records import outcomes
+from scenarios.ensemble import Member, ensemble_toml, identity
 from scenarios.loader import InputError, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -243,7 +244,7 @@ def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path, monkeypatch, cap
         """))
     args = type("Args", (), {"sweep": str(toml), "out": str(tmp_path / "out"), "workers": 1,
                              "executor": None, "scheduler": None, "no_report": False,
-                             "quiet": True, "shard": None})
+                             "quiet": True, "shard": None, "ensemble": None})
     assert sweep_command(args) == 1
     assert "1 run(s) failed" in capsys.readouterr().err
     results = frame(tmp_path / "out")
@@ -408,3 +409,64 @@ def test_the_datacollector_keeps_the_documented_series():
     assert list(years["year"]) == [2007, 2008, 2009, 2010, 2011]
     assert set(states["state"]) == {"Vietnam"} and len(states) == 5
     assert {"strategy", "alignment_China", "leverage_USA", "autonomy"} <= set(states)
+
+
+# A sweep under a parameter ensemble -----------------------------------------------------------
+
+CALM, WARLIKE = {"war_intercept": -20.0}, {"war_intercept": 5.0}
+
+
+def _two_members(tmp_path: Path) -> Path:
+    """An ensemble whose members differ only in how warlike the world is."""
+    path = tmp_path / "ensemble.toml"
+    path.write_text(ensemble_toml([Member(identity(CALM), CALM, 1.0),
+                                   Member(identity(WARLIKE), WARLIKE, 2.0)], {"fitted_on": "test"}))
+    return path
+
+
+def test_a_sweep_under_an_ensemble_runs_replicate_r_under_member_r_mod_k(tmp_path):
+    data = tiny(replicates=4)
+    plain = parse_sweep(data, str(tmp_path / "tiny.toml"))
+    data["sweep"]["ensemble"] = "ensemble.toml"  # relative to the sweep file
+    _two_members(tmp_path)
+    sweep = parse_sweep(data, str(tmp_path / "tiny.toml"))
+    runs = sweep.runs()
+    calm, warlike = identity(CALM), identity(WARLIKE)
+    assert [r.member for r in runs[:4]] == [calm, warlike, calm, warlike]
+    assert [r.seed for r in runs] == [r.seed for r in plain.runs()]  # the same seeds as without
+    assert dict(runs[1].overrides)["war_intercept"] == 5.0
+    assert sweep.digest() != plain.digest()
+    result = runner.run_sweep(sweep, tmp_path / "out")
+    assert not result.failed
+    records = runner.load_results(tmp_path / "out")
+    wars = records.groupby("member")["attacked"].mean()
+    assert wars[calm] == 0 and wars[warlike] > 0.5  # the members' parameters reached the runs
+    tables = analysis.analyse(records, sweep)
+    assert set(tables["by_member"]["member"]) == {calm, warlike}
+    assert set(tables["paired_by_member"]["member"]) == {calm, warlike}
+    from experiments.report import write_report
+
+    report = write_report(records, sweep, tmp_path / "out").read_text()
+    assert "Under the parameter ensemble" in report and warlike in report
+
+
+def test_an_ensemble_that_clashes_with_a_study_is_refused_before_any_run(tmp_path):
+    data = tiny()
+    data["study"][0]["fixed"]["war_intercept"] = -3.0
+    data["sweep"]["ensemble"] = str(_two_members(tmp_path))
+    with pytest.raises(ScenarioError, match=r"study 'g': sets 'war_intercept', which the "
+                                            rf"ensemble .* sets \(member {identity(CALM)}\)"):
+        parse_sweep(data, str(tmp_path / "tiny.toml"))
+    data = tiny()
+    data["sweep"]["ensemble"] = "missing.toml"
+    with pytest.raises(ScenarioError, match=r"\[sweep\]: field 'ensemble': .*no such file"):
+        parse_sweep(data, str(tmp_path / "tiny.toml"))
+
+
+def test_the_ensemble_flag_stands_for_the_field(tmp_path):
+    path = ROOT / "experiments" / "quick.toml"
+    sweep = load_sweep(path, ensemble=_two_members(tmp_path))
+    assert [m.params for m in sweep.members] == [CALM, WARLIKE]
+    assert sweep.data["sweep"]["ensemble"] == str((tmp_path / "ensemble.toml").resolve())
+    with pytest.raises(ScenarioError, match=r"--ensemble nowhere\.toml: no such file"):
+        load_sweep(path, ensemble="nowhere.toml")

@@ -410,6 +410,19 @@ def ArmsPicker(arms: solara.Reactive[list[str]]):
                           on_value=lambda v: arms.set([a for a in explore.ARMS if a in v]))
 
 
+def focal_choice(focal: list[str], chosen: solara.Reactive[str],
+                 arms: solara.Reactive[list[str]]) -> str | None:
+    """The focal state a comparison shows, with a menu when there are several; None, said on
+    the page, when there is no state or no strategy to show."""
+    if not focal or not arms.value:
+        solara.Text("Choose at least one strategy; the scenario needs a focal state.")
+        return None
+    state = chosen.value if chosen.value in focal else focal[0]
+    if len(focal) > 1:
+        solara.Select("Focal state", values=focal, value=state, on_value=chosen.set)
+    return state
+
+
 @solara.component
 def SideBySideView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Reactive[list[str]]):
     """The focal state under each chosen strategy on the run's own seed (common random
@@ -420,12 +433,9 @@ def SideBySideView(model: VizModel, chosen: solara.Reactive[str], arms: solara.R
                                                         arms.value),
                            dependencies=[id(model), tuple(arms.value)])
     ArmsPicker(arms)
-    if not focal or not arms.value:
-        solara.Text("Choose at least one strategy; the scenario needs a focal state.")
+    state = focal_choice(focal, chosen, arms)
+    if state is None:
         return
-    state = chosen.value if chosen.value in focal else focal[0]
-    if len(focal) > 1:
-        solara.Select("Focal state", values=focal, value=state, on_value=chosen.set)
     year = model.world.year
     upto = {arm: s[(s["state"] == state) & (s["year"] <= year)] for arm, s in runs.items()}
     solara.FigureMatplotlib(compare_figure(upto, state, model.span, year), format="png", dpi=90,
@@ -447,12 +457,9 @@ def EnsembleView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Rea
     ArmsPicker(arms)
     solara.InputInt(f"Runs per strategy (1 to {explore.MAX_ENSEMBLE})", value=runs,
                     on_value=runs.set)
-    if not focal or not arms.value:
-        solara.Text("Choose at least one strategy; the scenario needs a focal state.")
+    state = focal_choice(focal, chosen, arms)
+    if state is None:
         return
-    state = chosen.value if chosen.value in focal else focal[0]
-    if len(focal) > 1:
-        solara.Select("Focal state", values=focal, value=state, on_value=chosen.set)
     key = (id(model), tuple(arms.value), runs.value)
 
     def compute() -> None:
