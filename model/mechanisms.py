@@ -321,7 +321,9 @@ def domestic_turnover(w: State, p: Coefficients, u: np.ndarray, z: np.ndarray) -
 def war_motive(w: State, p: Coefficients) -> np.ndarray:
     """Why a great power would fight: insecurity (its threat from the state) and territorial or
     hegemonic aims, which a state already in its camp satisfies; both weigh as much as the power
-    is revisionist (a status-quo power contains a threat rather than invading it)."""
+    is revisionist (a status-quo power contains a threat rather than invading it). With
+    ``policing`` (under trial, off by default), a patron also polices its own ally as far as the
+    ally drifts away from it, whatever its aims (mechanism 2)."""
     n, g = w.reach.shape
     out = np.empty((n, g))
     for i in range(n):
