@@ -24,11 +24,11 @@ from hedgesim.viz import OFFLINE_ENV, explore, server_command
 from hedgesim.viz.figures import (
     COERCION_COLOUR,
     WAR_COLOUR,
+    NetworkFigure,
     _layout,
     focal_figure,
     layout,
     network_figure,
-    network_html,
     partners,
     world_figure,
 )
@@ -289,7 +289,7 @@ def test_ensemble_is_paired_through_the_engine_and_shows_bands():
 
 def test_hovering_a_state_shows_its_strategy_threat_alignment_and_dependency():
     m = VizModel(scenario_name="vietnam", rng=0)
-    page = network_html(m)
+    page = NetworkFigure(m).html(m)
     titles = re.findall(r"<title>(.*?)</title>", page, re.S)
     assert len(titles) == m.world.n_great + len(m.world.partner_names) - m.world.n_great - 1 + 1
     vietnam = next(t for t in titles if t.startswith("Vietnam"))

@@ -149,10 +149,11 @@ def _labelled(model: HedgeModel) -> np.ndarray:
     return order[:MAX_LABELS][w.focal[order[:MAX_LABELS]]]
 
 
-def _segments(pos: np.ndarray, first: int, pairs: tuple[np.ndarray, np.ndarray],
-              offset: int = 0) -> np.ndarray:
+def _segments(pos: np.ndarray, first: int, pairs: tuple[np.ndarray, np.ndarray]
+              ) -> np.ndarray:
+    """Lines from small states (``pos`` from index ``first``) to great powers or partners."""
     s, k = pairs
-    return np.stack([pos[first + s], pos[offset + k]], axis=1)
+    return np.stack([pos[first + s], pos[k]], axis=1)
 
 
 def state_tooltips(model: HedgeModel) -> list[str]:
@@ -295,11 +296,6 @@ def _crowd(n_small: int) -> float:
 def network_figure(model: HedgeModel) -> Figure:
     """``NetworkFigure`` drawn whole, for an export."""
     return NetworkFigure(model).figure(model)
-
-
-def network_html(model: HedgeModel) -> str:
-    """``NetworkFigure.html`` of a figure made for the one frame."""
-    return NetworkFigure(model).html(model)
 
 
 def _legend(with_partners: bool) -> list[Line2D]:

@@ -71,21 +71,20 @@ def scenario_dirs() -> list[Path]:
     return [p.resolve() for p in (BUILTIN_DIR, Path.cwd(), *extra)]
 
 
-def allowed_file(text: str) -> str:
-    """A scenario file the page may open: a .toml file inside ``scenario_dirs`` (links
-    resolved). Anything else is refused without being read, and an unusable file's contents are
-    never echoed (the page says only that it cannot be used)."""
+def open_file(text: str) -> tuple[Path, Scenario]:
+    """A scenario file the page may open, and its scenario: a .toml file inside
+    ``scenario_dirs`` (links resolved). Anything else is refused without being read, and an
+    unusable file's contents are never echoed (the page says only that it cannot be used)."""
     path = Path(text).expanduser()
     resolved = (path if path.is_absolute() else Path.cwd() / path).resolve()
     if resolved.suffix != ".toml" or not any(resolved.is_relative_to(d) for d in scenario_dirs()):
         raise ScenarioError(f"{path.name}: the page opens .toml files only from "
                             f"{', '.join(str(d) for d in scenario_dirs())}")
     try:
-        load_scenario(str(resolved))
+        return resolved, load_scenario(resolved)
     except ScenarioError:
         raise ScenarioError(f"{path.name}: not a usable scenario file (run `hedgesim run "
                             f"{path.name}` for the details)") from None
-    return str(resolved)
 
 
 @lru_cache(maxsize=32)
@@ -120,13 +119,12 @@ class VizModel(HedgeModel):
                  assurance_effect: float | None = None, abandonment_rate: float | None = None,
                  turnover_rate: float | None = None, rng: int | str = DEFAULT_SEED) -> None:
         notices = []
-        self.source = scenario_path(scenario_name)
-        scenario = load_scenario(scenario_name)
+        self.source, scenario = scenario_path(scenario_name), _builtin(scenario_name)
         self.file_name = ""
         if scenario_file.strip():
             try:
-                self.source = Path(allowed_file(scenario_file.strip()))
-                scenario, self.file_name = load_scenario(self.source), self.source.name
+                self.source, scenario = open_file(scenario_file.strip())
+                self.file_name = self.source.name
             except ScenarioError as err:
                 notices.append(f"{err} (showing {scenario_name})")
         seed = _seed(rng)
@@ -155,10 +153,6 @@ class VizModel(HedgeModel):
         """Keep this year: its row of the series and a snapshot to come back to."""
         self.recorder.observe(self.sim)
         self.snapshots.append(self.sim.snapshot())
-
-    @property
-    def step_on_view(self) -> int:
-        return self.world.step
 
     @property
     def last_step(self) -> int:
@@ -241,7 +235,7 @@ def applies(name: str, chosen: dict[str, Any]) -> bool:
     file = str(chosen.get("scenario_file", "")).strip()
     if file:
         try:
-            return load_scenario(allowed_file(file)).generic is not None
+            return open_file(file)[1].generic is not None
         except ScenarioError:
             pass
     return _builtin(chosen["scenario_name"]).generic is not None
@@ -300,7 +294,7 @@ def ParameterPanel(chosen: solara.Reactive[dict], model: VizModel):
 def YearView(model: VizModel):
     """The year on view and how far the run has gone."""
     update_counter.get()
-    solara.Text(f"Year {model.world.year}: step {model.step_on_view} of {model.horizon}"
+    solara.Text(f"Year {model.world.year}: step {model.world.step} of {model.horizon}"
                 f"{'' if model.running else ' (ended)'}")
 
 
@@ -314,14 +308,14 @@ def TimeSlider(model: VizModel):
         model.go_to(year - start)
         force_update()
 
-    solara.SliderInt("Year on view", value=start + model.step_on_view, min=start,
+    solara.SliderInt("Year on view", value=start + model.world.step, min=start,
                      max=start + max(model.last_step, 1), on_value=go,
                      disabled=model.last_step == 0)
     with solara.Row():
-        solara.Button("Step back", on_click=lambda: go(start + model.step_on_view - 1),
-                      disabled=model.step_on_view == 0, outlined=True)
+        solara.Button("Step back", on_click=lambda: go(start + model.world.step - 1),
+                      disabled=model.world.step == 0, outlined=True)
         solara.Button("Latest", on_click=lambda: go(start + model.last_step),
-                      disabled=model.step_on_view == model.last_step, outlined=True)
+                      disabled=model.world.step == model.last_step, outlined=True)
     Help(f"{model.last_step} years run; stepping on from an earlier year runs the later "
          "ones again, to the same result.")
 
