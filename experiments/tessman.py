@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.engine import Executor, Setting, run_settings
+from scenarios.ensemble import Member
 from scenarios.loader import load_scenario
 
 # Filter one: the behaviour must improve the state's lot against the leader by a margin that is
@@ -146,29 +147,33 @@ def verdict_rows(series: pd.DataFrame,
 
 
 def tessman_runs(scenario: str, strategies: Sequence[str], seeds: Sequence[int],
-                 executor: Executor | None = None) -> pd.DataFrame:
+                 executor: Executor | None = None, members: Sequence[Member] = ()
+                 ) -> pd.DataFrame:
     """Simulate ``scenario`` under each strategy arm ("historical": its own) on the same seeds
-    and classify every focal state in every run."""
+    and classify every focal state in every run; under a parameter ensemble (``members``), every
+    arm under every member on those seeds, each row naming its ``member``."""
     spec = load_scenario(scenario)
     hostile = {(g["name"], k) for g in spec.great_powers for k, h in g["hostility"].items()
                if h > 0}
     hostile |= {(b, a) for a, b in hostile}  # hostility is mutual (model/world.py)
     rivals = {g: tuple(sorted(b for a, b in hostile if a == g)) for g, _ in hostile}
-    series = run_settings([Setting.of(scenario, s) for s in strategies], seeds, executor,
-                          series=True)
-    return pd.concat([verdict_rows(df, rivals).assign(scenario=spec.name,
-                                                      strategy=setting.arm)
-                      for setting, df in series.items()], ignore_index=True)
+    runs = [(Setting.of(scenario, s, m.params if m else None), {"member": m.id} if m else {})
+            for s in dict.fromkeys(strategies) for m in (members or [None])]
+    series = run_settings([setting for setting, _ in runs], seeds, executor, series=True)
+    return pd.concat([verdict_rows(series[setting], rivals).assign(
+        scenario=spec.name, strategy=setting.arm, **member) for setting, member in runs],
+        ignore_index=True)
 
 
 def tessman_summary(rows: pd.DataFrame) -> pd.DataFrame:
     """Share of runs passing each filter, the median evidence (over the runs long enough to
     judge), and how many runs ended too soon to show a sustained line, per strategy arm and
-    state."""
+    state (and per ensemble member, where the rows name one)."""
     evidence = [c for c in rows.columns if c[:2] in ("f1", "f2", "f3") and c[2] == "_"
                 and not c.endswith("_years_alive")]
     rows = rows.assign(too_short=rows.get("f1_years_alive", pd.Series(np.nan, rows.index)).notna())
-    g = rows.groupby(["scenario", "strategy", "state", "leader"], sort=False)
+    keys = ["scenario", "strategy", *(["member"] if "member" in rows else []), "state", "leader"]
+    g = rows.groupby(keys, sort=False)
     out = g[["filter_1", "filter_2", "filter_3", "hedger"]].mean().add_prefix("share_")
     out = out.join(g[evidence].median().add_prefix("median_"))
     out = out.join(g["too_short"].sum().rename("runs_too_short"))

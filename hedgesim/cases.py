@@ -6,12 +6,16 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hedgesim.cli import add_executor_options, check_counts, check_out, executor_from, out_dir
 from scenarios.loader import load_scenario
 from scenarios.schema import POLICIES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_REPLICATES = 1000
 DEFAULT_TESSMAN_REPLICATES = 100
@@ -49,6 +53,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--replicates", type=int, default=DEFAULT_TESSMAN_REPLICATES,
                    help=f"runs per strategy (default {DEFAULT_TESSMAN_REPLICATES})")
     t.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    t.add_argument("--ensemble", type=Path, metavar="FILE",
+                   help="run every strategy under every member of a parameter ensemble "
+                        "(data/ensemble.toml ships) on the same seeds, and report the spread of "
+                        "each filter's pass rate across members beside the pooled figures")
     add_executor_options(t)
     t.add_argument("--json", action="store_true", help="print JSON records instead of a table")
     t.set_defaults(handler=tessman_command)
@@ -79,18 +87,25 @@ def counterfactual_command(args: argparse.Namespace) -> int:
 def tessman_command(args: argparse.Namespace) -> int:
     from experiments.engine import replicate_seeds
     from experiments.tessman import MIN_YEARS, tessman_runs, tessman_summary
+    from scenarios.ensemble import read_ensemble
 
     check_counts(args, MAX_REPLICATES)
     spec = load_scenario(args.scenario)
     strategies = list(dict.fromkeys(args.strategy or ["historical"]))
     for strategy in strategies:
         spec.with_strategy(strategy)  # one-line error for an unknown strategy
+    members = read_ensemble(args.ensemble) if args.ensemble is not None else []
     seeds = replicate_seeds(args.seed, args.replicates)
-    rows = tessman_runs(args.scenario, strategies, seeds, executor_from(args))
-    summary = tessman_summary(rows)
+    rows = tessman_runs(args.scenario, strategies, seeds, executor_from(args), members)
+    summary = tessman_summary(rows.drop(columns="member", errors="ignore"))
+    spread = tessman_summary(rows) if members else None
     if args.json:
         records = json.loads(summary.to_json(orient="records", double_precision=6))
-        print(json.dumps(records, indent=2))
+        if spread is not None:
+            per_member = json.loads(spread.to_json(orient="records", double_precision=6))
+            print(json.dumps({"pooled": records, "by_member": per_member}, indent=2))
+        else:
+            print(json.dumps(records, indent=2))
         return 0
     for r in summary.itertuples(index=False):
         row = r._asdict()
@@ -106,7 +121,17 @@ def tessman_command(args: argparse.Namespace) -> int:
         if row["runs_too_short"]:
             print(f"  {row['runs_too_short']} run(s) ended within {MIN_YEARS} years: too short to "
                   f"show a sustained line (counted as failing every filter)")
+        if spread is not None:
+            mine = spread[(spread["strategy"] == row["strategy"]) & (spread["state"] == row["state"])]
+            shares = ", ".join(f"filter {i} {_span(mine[f'share_filter_{i}'])}" for i in (1, 2, 3))
+            print(f"  across the {len(mine)} members of {args.ensemble} ({args.replicates} runs "
+                  f"each, same seeds): strategic hedger in {_span(mine['share_hedger'])}; {shares}")
     return 0
+
+
+def _span(shares: pd.Series) -> str:
+    """The range of a share across ensemble members, with its median."""
+    return f"{_pct(shares.min())}–{_pct(shares.max())} (median {_pct(shares.median())})"
 
 
 def _pct(x: float) -> str:

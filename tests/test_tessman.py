@@ -140,3 +140,34 @@ def test_cli_bad_input_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFi
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("hedgesim: error: ") and err.count("\n") == 1
+
+
+def test_cli_under_an_ensemble_pools_the_members_and_reports_each(tmp_path, capsys):
+    from scenarios.ensemble import Member, ensemble_toml, identity
+
+    members = [Member(identity(p), p, 1.0) for p in
+               ({"war_intercept": -6.0}, {"war_intercept": -1.0})]
+    path = tmp_path / "e.toml"
+    path.write_text(ensemble_toml(members, {}))
+    assert main(["tessman", "belarus", "--replicates", "6", "--jobs", "1", "--json",
+                 "--ensemble", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (pooled,) = out["pooled"]
+    by_member = {r["member"]: r for r in out["by_member"]}
+    assert set(by_member) == {m.id for m in members}
+    assert pooled["replicates"] == 12 and all(r["replicates"] == 6 for r in by_member.values())
+    for share in ("share_hedger", "share_filter_1", "share_filter_2", "share_filter_3"):
+        assert pooled[share] == pytest.approx(np.mean([r[share] for r in by_member.values()]))
+    # each member's rows are those of a run under its parameters alone
+    assert main(["tessman", "belarus", "--replicates", "6", "--jobs", "1", "--json",
+                 "--ensemble", str(_one(tmp_path, members[1]))]) == 0
+    alone = json.loads(capsys.readouterr().out)["by_member"][0]
+    assert alone == by_member[members[1].id]
+
+
+def _one(tmp_path, member):
+    from scenarios.ensemble import ensemble_toml
+
+    path = tmp_path / f"{member.id}.toml"
+    path.write_text(ensemble_toml([member], {}))
+    return path
