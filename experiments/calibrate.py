@@ -254,20 +254,24 @@ class Result:
 
 def calibrate(out: Path, executor: Executor | None = None, *, waves: int = WAVES,
               points: int = POINTS, replicates: int = REPLICATES, seed: int = 0,
-              validation_replicates: int = VALIDATION_REPLICATES, progress: Any = None) -> Result:
+              validation_replicates: int = VALIDATION_REPLICATES,
+              priors: Mapping[str, tuple[float, float]] = CALIBRATED, progress: Any = None
+              ) -> Result:
     """Fit on 1816-1945 and test the best setting on 1946-2010 (``hedgesim validate``'s
     patterns and hindcast, which score both eras), then refit on every year for the shipped
-    defaults and ensemble, and validate that."""
+    defaults and ensemble, and validate that. ``priors``: the parameters fitted and their
+    ranges (the registry's ``CALIBRATED``, or that with a revision's parameter added to try
+    it jointly with the rest)."""
     check_manifest(out, {"waves": waves, "points": points, "replicates": replicates,
                          "seed": seed, "cutoff": CUTOFF, "discrepancy": DISCREPANCY,
-                         "window": WINDOW, "priors": {k: list(v) for k, v in CALIBRATED.items()}})
+                         "window": WINDOW, "priors": {k: list(v) for k, v in priors.items()}})
     with executor or Executor() as ex:
         split = history_match("1816-1945", out / "fit-1816-1945", ex, waves=waves, points=points,
-                              replicates=replicates, seed=seed, progress=progress)
+                              replicates=replicates, seed=seed, priors=priors, progress=progress)
         split_validation = validate(split.best, replicates=validation_replicates, seed=seed,
                                     executor=ex)
         full = history_match(ALL_YEARS, out / f"fit-{ALL_YEARS}", ex, waves=waves, points=points,
-                             replicates=replicates, seed=seed, progress=progress)
+                             replicates=replicates, seed=seed, priors=priors, progress=progress)
         full_validation = validate(full.best, replicates=validation_replicates, seed=seed,
                                    executor=ex)
     return Result(split, full, split_validation, full_validation, replicates, seed)
@@ -308,7 +312,7 @@ def ranges(calibration: Calibration, priors: Mapping[str, tuple[float, float]] =
 
 
 def members(calibration: Calibration) -> list[Member]:
-    return [Member(r["id"], {k: float(r[k]) for k in CALIBRATED}, float(r["largest"]))
+    return [Member(r["id"], {k: float(r[k]) for k in calibration.best}, float(r["largest"]))
             for r in calibration.ensemble.to_dict("records")]
 
 

@@ -33,12 +33,43 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=out_dir, default=Path("calibration-results"),
                    help="where evaluations, ensemble.toml, calibrated.toml and report.md go "
                         "(default calibration-results/)")
+    p.add_argument("--prior", action="append", default=[], metavar="NAME=LOW:HIGH",
+                   help="also fit NAME over [LOW, HIGH] (or refit a calibrated one over another "
+                        "range): to try a revision's parameter jointly with the rest; repeatable")
     add_executor_options(p)
     p.set_defaults(handler=calibrate_command)
 
 
+def parse_priors(items: list[str]) -> dict[str, tuple[float, float]]:
+    """The calibrated parameters' priors, with ``NAME=LOW:HIGH`` items added or replacing
+    theirs; each checked against the registry's declared range."""
+    from scenarios.params import BY_NAME, CALIBRATED
+
+    priors = dict(CALIBRATED)
+    for item in items:
+        name, sep, span = item.partition("=")
+        low, colon, high = span.partition(":")
+        try:
+            bounds = (float(low), float(high)) if sep and colon else None
+        except ValueError:
+            bounds = None
+        if bounds is None:
+            raise UsageError(f"--prior {item}: expected NAME=LOW:HIGH with two numbers")
+        param = BY_NAME.get(name)
+        if param is None or param.choices:
+            raise UsageError(f"--prior {item}: {name!r} is not a numeric parameter "
+                             f"(see hedgesim params)")
+        if not bounds[0] < bounds[1]:
+            raise UsageError(f"--prior {item}: LOW must be below HIGH")
+        if bounds[0] < param.low or bounds[1] > param.high:
+            raise UsageError(f"--prior {item}: outside {name}'s declared range "
+                             f"[{param.low:g}, {param.high:g}]")
+        priors[name] = bounds
+    return priors
+
+
 def calibrate_command(args: argparse.Namespace) -> int:
-    from experiments.calibrate import CALIBRATED, calibrate
+    from experiments.calibrate import calibrate
     from experiments.report import write_calibration
 
     for flag, value, top in (("--waves", args.waves, MAX_WAVES),
@@ -50,6 +81,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--points {args.points}: must be a power of two (Sobol designs)")
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed}: must be zero or positive")
+    priors = parse_priors(args.prior)
     check_out(args.out)
 
     def progress(era: str, wave: int, done: int, total: int) -> None:
@@ -58,9 +90,9 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
     result = calibrate(args.out, executor_from(args, progress=False), waves=args.waves,
                        points=args.points, replicates=args.replicates, seed=args.seed,
-                       progress=progress)
+                       priors=priors, progress=progress)
     print(file=sys.stderr)
-    write_calibration(result, args.out, dict(CALIBRATED))
+    write_calibration(result, args.out, priors)
     for cal in (result.split, result.full):
         kept = int(cal.evaluated["non_implausible"].sum())
         print(f"{cal.era}: {kept} of {len(cal.evaluated)} settings not ruled out; best largest "

@@ -95,6 +95,19 @@ def test_history_matching_resumes_and_gives_the_same_for_any_number_of_workers(m
         list(SMALL["priors"])].to_dict("records")}
 
 
+def test_the_ensemble_members_carry_the_parameters_fitted(matched):
+    _, first = matched
+    assert all(set(m.params) == set(SMALL["priors"]) for m in cal.members(first))
+
+
+def test_a_prior_given_on_the_command_line_joins_or_replaces_the_calibrated_ones():
+    priors = cli_calibrate.parse_priors(["policing=0:1.5", "war_intercept=-9:-4"])
+    assert priors["policing"] == (0.0, 1.5) and priors["war_intercept"] == (-9.0, -4.0)
+    assert {k: v for k, v in priors.items() if k not in ("policing", "war_intercept")} == {
+        k: v for k, v in CALIBRATED.items() if k != "war_intercept"}
+    assert cli_calibrate.parse_priors([]) == CALIBRATED
+
+
 def test_a_calibration_folder_refuses_other_settings(tmp_path):
     cal.check_manifest(tmp_path, {"points": 2})
     cal.check_manifest(tmp_path, {"points": 2})  # the same: resumes
@@ -128,6 +141,12 @@ def test_the_command_line_defaults_are_the_libraries():
     (["--points", "100"], "--points 100: must be a power of two"),
     (["--waves", "0"], "--waves 0: must be between 1 and 10"),
     (["--replicates", "1000"], "--replicates 1000: must be between 1 and 100"),
+    (["--prior", "policing"], "--prior policing: expected NAME=LOW:HIGH with two numbers"),
+    (["--prior", "policing=0:x"], "--prior policing=0:x: expected NAME=LOW:HIGH"),
+    (["--prior", "nothing=0:1"], "'nothing' is not a numeric parameter"),
+    (["--prior", "activation=0:1"], "'activation' is not a numeric parameter"),
+    (["--prior", "policing=1:0"], "LOW must be below HIGH"),
+    (["--prior", "policing=0:20"], "outside policing's declared range [0, 10]"),
 ])
 def test_calibrate_rejects_bad_arguments_in_one_line(args, message, capsys, tmp_path):
     assert main(["calibrate", *args, "--out", str(tmp_path / "c")]) == 2
