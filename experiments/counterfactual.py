@@ -41,8 +41,11 @@ FACTOR_MEANING = {
 # historical path to the strategy the donor case stands for in E-IR 2024 (Vietnam hedges; Ukraine
 # balances, its historical path being mostly balancing).
 DONOR_STRATEGY = {"ukraine": "balance", "vietnam": "hedge"}
-# Decomposition and sensitivity settings run on the first N // SUBSAMPLE of the paired seeds.
+# Decomposition and sensitivity settings run on the first N // SUBSAMPLE of the paired seeds;
+# under a parameter ensemble, each member's Shapley decomposition on the first
+# N // ENSEMBLE_SHAPLEY_SUBSAMPLE (64 settings per member, so a sixteenth keeps it to minutes).
 SUBSAMPLE = 4
+ENSEMBLE_SHAPLEY_SUBSAMPLE = 16
 # Cox hazard ratios of war and of the state's end between arms, as the record gives them.
 HAZARD_PAIRS = (("balance", "hedge"), ("bandwagon", "hedge"), ("historical", "hedge"))
 SERIES_REPLICATES = 100  # replicates whose yearly series feed the autonomy figure
@@ -159,10 +162,27 @@ def decomposition_settings() -> list[Setting]:
         for arm in ARMS:
             for swapped in ("none", *FACTORS, "all"):
                 out.append(Setting.of(base, arm, swap(b, d, _factors(swapped))))
+    return out + shapley_settings()
+
+
+def shapley_settings(params: Mapping[str, Any] | None = None) -> list[Setting]:
+    """Every coalition of the Shapley decomposition, in both cases (``params``: model-wide
+    parameters every setting also takes, as an ensemble member's)."""
+    out = []
+    for base, donor in (CASES, CASES[::-1]):
+        b, d = _scenario(base), _scenario(donor)
         for subset in _subsets(("strategy", *FACTORS)):
-            arm = DONOR_STRATEGY[donor] if "strategy" in subset else "historical"
-            out.append(Setting.of(base, arm, swap(b, d, [f for f in subset if f != "strategy"])))
+            out.append(_coalition(base, donor, b, d, subset, params))
     return out
+
+
+def _coalition(base: str, donor: str, b: Scenario, d: Scenario, coalition: Iterable[str],
+               params: Mapping[str, Any] | None = None) -> Setting:
+    """``base`` run with the players in ``coalition`` switched to ``donor``'s values."""
+    coalition = tuple(coalition)
+    arm = DONOR_STRATEGY[donor] if "strategy" in coalition else "historical"
+    return Setting.of(base, arm, {**swap(b, d, [f for f in coalition if f != "strategy"]),
+                                  **(params or {})})
 
 
 def _factors(swapped: str) -> tuple[str, ...]:
@@ -196,7 +216,8 @@ def decomposition_table(results: Mapping[Setting, pd.DataFrame], seed: int = 0) 
     return pd.DataFrame(rows)
 
 
-def shapley_table(results: Mapping[Setting, pd.DataFrame], seed: int = 0) -> pd.DataFrame:
+def shapley_table(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
+                  params: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Shapley decomposition of each case's war-probability gap to the other case.
 
     Players: the strategy (the case's historical path → the donor's strategy) and the four
@@ -207,7 +228,8 @@ def shapley_table(results: Mapping[Setting, pd.DataFrame], seed: int = 0) -> pd.
     linear in the values, so they are computed per replicate and averaged, with a bootstrap
     interval over replicates. The residual is what the five players leave of the gap: every
     other difference between the cases (initial alignments, assurance and bases, third
-    partners, the great powers' other traits, the timeline)."""
+    partners, the great powers' other traits, the timeline). ``params``: the model-wide
+    parameters the runs took (``shapley_settings``)."""
     players = ("strategy", *FACTORS)
     n = len(players)
     rows = []
@@ -216,10 +238,7 @@ def shapley_table(results: Mapping[Setting, pd.DataFrame], seed: int = 0) -> pd.
 
         def value(coalition: Iterable[str], b: Scenario = b, d: Scenario = d,
                   base: str = base, donor: str = donor) -> np.ndarray:
-            coalition = tuple(coalition)
-            arm = DONOR_STRATEGY[donor] if "strategy" in coalition else "historical"
-            out = results[Setting.of(base, arm, swap(b, d, [f for f in coalition
-                                                             if f != "strategy"]))]
+            out = results[_coalition(base, donor, b, d, coalition, params)]
             return out["attacked"].to_numpy(dtype=float)
 
         phi = {}
@@ -228,8 +247,9 @@ def shapley_table(results: Mapping[Setting, pd.DataFrame], seed: int = 0) -> pd.
             phi[player] = sum(
                 math.factorial(len(s)) * math.factorial(n - len(s) - 1) / math.factorial(n)
                 * (value(s) - value((*s, player))) for s in _subsets(others))
-        donor_hist = results[Setting.of(donor, "historical")]
-        if not np.array_equal(donor_hist["seed"], results[Setting.of(base, "historical")]["seed"]):
+        donor_hist = results[_coalition(donor, base, d, b, (), params)]
+        if not np.array_equal(donor_hist["seed"], results[_coalition(base, donor, b, d, (),
+                                                                     params)]["seed"]):
             raise ValueError("Shapley decomposition of cases run on different seeds")
         donor_war = donor_hist["attacked"].to_numpy(dtype=float)
         parts = {**phi, "residual": value(players) - donor_war,
@@ -465,6 +485,7 @@ class Counterfactual:
     hazards: pd.DataFrame
     ensemble: pd.DataFrame | None = None  # ``ensemble_arms``, when run with a parameter ensemble
     ensemble_claims: pd.DataFrame | None = None  # ``ensemble_verdicts``
+    ensemble_shapley: pd.DataFrame | None = None  # ``ensemble_shapley``
 
 
 def main_settings() -> list[Setting]:
@@ -476,7 +497,8 @@ def run_counterfactual(replicates: int, seed: int, executor: Executor | None = N
     """Sample, evaluate, analyze: the strategy arms on ``replicates`` paired seeds; the
     decomposition, the sensitivity check and the Belarus test on the first replicates // 4;
     with ``members`` (a parameter ensemble), the strategy arms under every member on those
-    first replicates // 4 as well."""
+    first replicates // 4 as well, and each member's Shapley decomposition on the first
+    replicates // 16."""
     from experiments.tessman import tessman_runs, tessman_summary
 
     seeds = replicate_seeds(seed, replicates)
@@ -492,6 +514,9 @@ def run_counterfactual(replicates: int, seed: int, executor: Executor | None = N
         series = run_settings(main_settings(), series_seeds, ex, series=True)
         belarus = tessman_runs("belarus", ARMS, series_seeds, ex)
         under = run_settings(ensemble_settings(members), sub_seeds, ex) if members else {}
+        shapley_seeds = seeds[: max(1, replicates // ENSEMBLE_SHAPLEY_SUBSAMPLE)]
+        under_shapley = run_settings([s for m in members for s in shapley_settings(m.params)],
+                                     shapley_seeds, ex) if members else {}
     return Counterfactual(
         replicates=replicates, seed=seed, summary=summary_table(main, seed),
         decomposition=decomposition_table(sub, seed), shapley=shapley_table(sub, seed),
@@ -501,7 +526,8 @@ def run_counterfactual(replicates: int, seed: int, executor: Executor | None = N
         hazards=hazard_ratios(pd.concat([df.assign(scenario=s.scenario) for s, df in main.items()],
                                         ignore_index=True), ["scenario"], HAZARD_PAIRS),
         ensemble=ensemble_arms(under, members, seed) if members else None,
-        ensemble_claims=ensemble_verdicts(under, members, seed) if members else None)
+        ensemble_claims=ensemble_verdicts(under, members, seed) if members else None,
+        ensemble_shapley=ensemble_shapley(under_shapley, members, seed) if members else None)
 
 
 def ensemble_settings(members: Sequence[Member]) -> list[Setting]:
@@ -534,6 +560,24 @@ def ensemble_verdicts(results: Mapping[Setting, pd.DataFrame], members: Sequence
     counts = table.groupby(["claim", "text"])["verdict"].value_counts().unstack(fill_value=0)
     return counts.reindex(columns=["reproduced", "contradicted", "inconclusive"],
                           fill_value=0).reset_index()
+
+
+def ensemble_shapley(results: Mapping[Setting, pd.DataFrame], members: Sequence[Member],
+                     seed: int = 0) -> pd.DataFrame:
+    """Each case's Shapley decomposition under every member (``shapley_table`` on that
+    member's runs), summarised per component: the mean over members (each weighs the same),
+    the members' range, and how many put the contribution above zero, below it, or neither
+    (by its bootstrap interval)."""
+    table = pd.concat([shapley_table(results, seed, m.params).assign(member=m.id)
+                       for m in members], ignore_index=True)
+    g = table.groupby(["scenario", "donor", "component"], sort=False)
+    out = g["contribution"].agg(mean="mean", members_low="min", members_high="max")
+    out["above"] = g["ci_low"].apply(lambda lo: int((lo > 0).sum()))
+    out["below"] = g["ci_high"].apply(lambda hi: int((hi < 0).sum()))
+    out["inconclusive"] = g.size() - out["above"] - out["below"]
+    out["members"] = g.size()
+    out["runs_per_member"] = g["replicates"].first()
+    return out.reset_index()
 
 
 def mechanism_table(series: Mapping[Setting, pd.DataFrame]) -> pd.DataFrame:

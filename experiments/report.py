@@ -412,7 +412,8 @@ def write_counterfactual(result: Counterfactual, out: Path) -> list[Path]:
               "shapley.csv": result.shapley, "sensitivity.csv": result.sensitivity,
               "mechanisms.csv": result.mechanisms, "tessman_belarus.csv": result.tessman,
               "hazard_ratios.csv": result.hazards,
-              **({"ensemble.csv": result.ensemble, "ensemble_claims.csv": result.ensemble_claims}
+              **({"ensemble.csv": result.ensemble, "ensemble_claims.csv": result.ensemble_claims,
+                  "ensemble_shapley.csv": result.ensemble_shapley}
                  if result.ensemble is not None else {})}
     written = []
     for name, table in tables.items():
@@ -593,7 +594,14 @@ def counterfactual_report(result: Counterfactual) -> str:
             _md(e, ["scenario", "arm", "outcome", "estimate", "monte_carlo", "members_range",
                     "total", "from_parameters"]), "",
             "Each claim judged under every member (its criterion on that member's runs):", "",
-            _md(result.ensemble_claims, list(result.ensemble_claims.columns)), ""]
+            _md(result.ensemble_claims, list(result.ensemble_claims.columns)), "",
+            f"The Shapley decomposition of each case's war gap under every member "
+            f"({int(result.ensemble_shapley['runs_per_member'].iloc[0])} paired runs of each "
+            "coalition per member): the mean contribution over members, the members' range, "
+            "and how many members put it above zero, below it, or neither (bootstrap 95%):", "",
+            _md(result.ensemble_shapley, ["scenario", "donor", "component", "mean",
+                                          "members_low", "members_high", "above", "below",
+                                          "inconclusive"]), ""]
     return "\n".join(lines)
 
 

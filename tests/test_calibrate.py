@@ -211,3 +211,12 @@ def test_the_counterfactual_under_an_ensemble_judges_each_claim_under_each_membe
     assert set(arms["scenario"]) == {"ukraine", "vietnam"} and (arms["members"] == 2).all()
     assert (arms["runs_per_member"] == 4).all()  # a quarter of the replicates
     assert "## Under the calibrated ensemble" in (out / "report.md").read_text()
+    shapley = pd.read_csv(out / "ensemble_shapley.csv")
+    assert (shapley["members"] == 2).all() and (shapley["runs_per_member"] == 1).all()
+    assert (shapley[["above", "below", "inconclusive"]].sum(axis=1) == 2).all()
+    assert (shapley["members_low"] <= shapley["mean"] + 1e-12).all()
+    assert (shapley["mean"] <= shapley["members_high"] + 1e-12).all()
+    # per member, the players and the residual add up to the gap, as without an ensemble
+    for _, case in shapley.groupby("scenario"):
+        parts = case.set_index("component")["mean"]
+        assert parts.drop("gap").sum() == pytest.approx(parts["gap"], abs=1e-5)  # CSV rounding
