@@ -20,6 +20,9 @@ from typing import Any
 import numba
 import numpy as np
 from numba._dispatcher import compute_fingerprint
+from numba.core import cgutils, types
+from numba.extending import intrinsic, overload
+from numba.np.arrayobj import make_array
 
 ROOT = Path(__file__).resolve().parents[1]
 # The files whose code is compiled (and the parameters' coefficients they read).
@@ -49,6 +52,42 @@ FASTMATH = {"contract", "reassoc", "arcp", "nsz"}
 compiled = numba.njit(cache=True, error_model="numpy", inline="always", fastmath=FASTMATH)
 # A function holding an object-mode block cannot be inlined.
 compiled_apart = numba.njit(cache=True, error_model="numpy", fastmath=FASTMATH)
+
+
+def borrowed(value: Any) -> Any:
+    """``value`` (an array, or a tuple such as the State, whose arrays are found member by
+    member) seen without ownership: in compiled code, the same arrays with no reference count
+    (numba's meminfo left null, as ``numba.carray`` leaves it); from Python, ``value`` itself.
+    numba counts a reference to every array of a tuple each time a function takes it, with an
+    atomic increment and decrement each, even inlined: 90 for the State's 45 arrays at every
+    mechanism, a third of a small world's year. A null count is skipped. Safe only while the
+    owner outlives every use, as the arrays of ``run_years``' arguments do (the caller holds
+    them), and never for what is returned. (Not inlined: numba's IR inliner loses the stores a
+    loop makes through an inlined overload's result, which a test guards.)"""
+    return value
+
+
+@intrinsic
+def _without_count(typingctx: Any, value: types.Type) -> Any:
+    """``borrowed`` in compiled code: ``value`` with every array's meminfo and parent null."""
+    def strip(context: Any, builder: Any, ty: types.Type, val: Any) -> Any:
+        if isinstance(ty, types.Array):
+            array = make_array(ty)(context, builder, value=val)
+            array.meminfo = cgutils.get_null_value(array.meminfo.type)
+            array.parent = cgutils.get_null_value(array.parent.type)
+            return array._getvalue()
+        if isinstance(ty, types.BaseTuple):
+            for k, member in enumerate(ty):
+                val = builder.insert_value(
+                    val, strip(context, builder, member, builder.extract_value(val, k)), k)
+        return val
+
+    return value(value), lambda context, builder, sig, args: strip(context, builder, value, args[0])
+
+
+@overload(borrowed)
+def _borrowed(value):  # unannotated: numba matches the parameters to borrowed's
+    return lambda value: _without_count(value)
 
 
 def entry_point(function: Callable, *args: Any) -> Callable:

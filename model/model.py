@@ -13,7 +13,7 @@ import numpy as np
 from agents.great_power import GreatPower, choose_stance
 from agents.small_state import SmallState, adopt_instruments, decide, gumbel, threat_and_rival
 from model import mechanisms as m
-from model.compiled import compiled, entry_point
+from model.compiled import borrowed, compiled, entry_point
 from model.records import model_row, year_table, yearly_collector
 from model.world import State, World, build_world, rival_alignment
 from scenarios.loader import Scenario, draw_generic_entities, load_scenario
@@ -140,6 +140,7 @@ def run_years(w: State, p: Coefficients, draws: np.ndarray, first: int, start_ye
     """Years ``first``, ``first + 1``, ... one per row of ``draws``, until the rows run out or no
     small state is left: the whole horizon in one compiled call (the engine's batch path) or
     one year (a Mesa step). Returns the war onsets and the years run."""
+    w, p = borrowed(w), borrowed(p)  # held by the caller throughout
     n, g = w.reach.shape
     onsets, years = 0, 0
     for t in range(draws.shape[0]):

@@ -17,7 +17,7 @@ from scipy import stats
 from experiments.engine import Setting, replicate_seeds, run_replicates, simulate
 from model import compiled
 from model import model as model_source
-from model.compiled import entry_point
+from model.compiled import borrowed, entry_point
 from model.mechanisms import recycled
 from model.model import HedgeModel, Simulation, advance, uniforms, year_draws, year_size
 from model.records import outcomes
@@ -213,6 +213,24 @@ def test_entry_points_are_found_once_for_each_combination_of_argument_types(monk
     first, second = (HedgeModel("vietnam", rng=seed) for seed in (1, 2))
     first.step(), second.step()
     assert first.sim.compiled_years is second.sim.compiled_years
+
+
+@numba.njit
+def _write_through_borrowed(w: tuple[np.ndarray, np.ndarray], value: float) -> float:
+    v = borrowed(w)
+    for i in range(v[1].shape[0]):
+        v[1][i] = value
+    return v[0].sum()
+
+
+def test_borrowed_arrays_are_the_callers_arrays():
+    """The year runs on the State without counting references (``borrowed``): what it writes in
+    a loop lands in the caller's arrays (numba's IR inliner once lost those writes), and from
+    Python ``borrowed`` is the value itself."""
+    w = (np.arange(3.0), np.zeros(4))
+    assert borrowed(w) is w
+    assert _write_through_borrowed(w, 2.5) == 3.0
+    assert w[1].tolist() == [2.5] * 4
 
 
 def test_moving_all_at_once_the_order_of_movers_does_not_matter():
