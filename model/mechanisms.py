@@ -307,13 +307,21 @@ def power_shift(w: State, p: Coefficients) -> None:
 
 
 @compiled
-def domestic_turnover(w: State, p: Coefficients, u: np.ndarray, z: np.ndarray) -> np.ndarray:
-    """Mechanism 9: governments change; a new one brings its own tilt between the powers."""
+def normal_tilt(u1: float, u2: float) -> float:
+    """A standard normal draw from two uniforms (Box and Muller 1958)."""
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@compiled
+def domestic_turnover(w: State, p: Coefficients, u: np.ndarray, tilt: np.ndarray) -> np.ndarray:
+    """Mechanism 9: governments change; a new one brings its own tilt between the powers,
+    normal with spread ``orientation_spread`` (``normal_tilt`` of the state's two uniforms in
+    ``tilt`` [2, s], worked out only where a government changes)."""
     turnover = np.empty(u.shape[0], dtype=np.bool_)
     for i in range(u.shape[0]):
         turnover[i] = w.alive[i] and u[i] < p.turnover_rate
         if turnover[i]:
-            w.orientation[i] = z[i] * p.orientation_spread
+            w.orientation[i] = normal_tilt(tilt[0, i], tilt[1, i]) * p.orientation_spread
     return turnover
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, NamedTuple
 
@@ -27,6 +27,17 @@ def midpoints(bits: np.ndarray) -> np.ndarray:
     for k in range(bits.shape[0]):
         out[k] = (bits[k] + 0.5) * 2.0 ** -32
     return out
+
+
+def streams(rng: np.random.Generator | np.random.SeedSequence | int | None
+            ) -> list[np.random.Generator]:
+    """The world's and the years' random streams: ``np.random.default_rng(rng).spawn(2)``,
+    without making the parent generator when ``rng`` is a seed (a tenth of a short run's
+    start)."""
+    if isinstance(rng, np.random.Generator):
+        return rng.spawn(2)
+    seeds = rng if isinstance(rng, np.random.SeedSequence) else np.random.SeedSequence(rng)
+    return [np.random.Generator(np.random.PCG64(s)) for s in seeds.spawn(2)]
 
 
 def uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -55,29 +66,31 @@ class Draws(NamedTuple):
     gp_review: np.ndarray  # [g] great powers' review
     gp_gumbel: np.ndarray  # [g, 3] great powers' choice noise
     order: np.ndarray  # [s] activation order: random, or the states' own when all move at once
-    tilt: np.ndarray  # [s] a new government's tilt, standard normal
+    tilt: np.ndarray  # [2, s] uniforms for a new government's tilt (mechanisms.normal_tilt)
 
 
 @compiled
 def year_draws(u: np.ndarray, n: int, g: int, shuffle: bool) -> Draws:
     """The year's ``Draws`` from its row of uniforms: the order is the ranking of n uniforms (a
-    uniformly random permutation), the tilt standard normal by Box and Muller (1958), the great
-    powers' choice noise Gumbel (``gumbel``)."""
+    uniformly random permutation), the great powers' choice noise Gumbel (``gumbel``); a tilt
+    is made standard normal only where a new government takes office (``domestic_turnover``)."""
     pairs = 3 * n * g
     k = pairs + 8 * n
-    a, b = u[k + 4 * g:k + 4 * g + n], u[k + 4 * g + n:k + 4 * g + 2 * n]
     order = np.argsort(u[k + 4 * g + 2 * n:k + 4 * g + 3 * n]) if shuffle else np.arange(n)
     return Draws(u[:pairs].copy().reshape(3, n, g), u[pairs:pairs + 5 * n].copy().reshape(5, n),
                  u[pairs + 5 * n:k].copy().reshape(n, 3), u[k:k + g].copy(),
                  gumbel(u[k + g:k + 4 * g].copy().reshape(g, 3)), order,
-                 np.sqrt(-2.0 * np.log(a)) * np.cos(2.0 * np.pi * b))
+                 u[k + 4 * g:k + 4 * g + 2 * n].copy().reshape(2, n))
 
 
 @compiled
 def perceive(w: State, p: Coefficients) -> None:
-    """Threats each way and the autonomy they leave, as seen at the start of a run."""
+    """Threats each way and the autonomy they leave, as seen at the start of a run, and each
+    state's alignment with every power's rivals, from which its first drift is measured."""
+    rival_align = rival_alignment(w)
+    w.rival_gap[:] = rival_align - w.alignment
     w.threat[:] = m.threat_perception(w, p)
-    w.gp_threat[:] = m.alignment_threat(w, p, rival_alignment(w))
+    w.gp_threat[:] = m.alignment_threat(w, p, rival_align)
     w.autonomy[:] = m.autonomy(w, p, m.leverage(w, p, m.dependency_on(w, p)))
 
 
@@ -180,33 +193,49 @@ class Simulation:
             scenario = load_scenario(scenario)
         if overrides:
             scenario = scenario.with_overrides(dict(overrides))
-        world_rng, self.events = np.random.default_rng(rng).spawn(2)
         self.spec = scenario.with_strategy(strategy)
         self.params = self.spec.params
         self.horizon = steps if steps is not None else self.spec.steps
-        # a generic world is drawn straight into arrays (its tables: Scenario.concretise)
-        drawn = draw_generic_entities(self.spec, world_rng) if self.spec.generic else None
-        self.world: World = build_world(self.spec, drawn)
         self.coefs = self.params.coefficients()
+        # compiled entry points by function, found at first use and shared with replicates,
+        # whose arguments have the same types (``entry_point``)
+        self.entries: dict[Callable, Callable] = {}
+        self._begin(rng)
         self.groups = activation_groups(self.params, self.world.n_small)
         self.shuffle = len(self.groups) > 2  # the order matters only between groups
+
+    def _begin(self, rng: np.random.Generator | np.random.SeedSequence | int | None) -> None:
+        """The world at its start on the seed ``rng``: drawn (a generic world, straight into
+        arrays: its tables are ``Scenario.concretise``) or built from the scenario's tables."""
+        world_rng, self.events = streams(rng)
+        drawn = draw_generic_entities(self.spec, world_rng) if self.spec.generic else None
+        self.world: World = build_world(self.spec, drawn)
         self.schedule = np.array([(i, start, strategy) for i, entries in self.world.schedules.items()
                                   for start, strategy in entries], dtype=np.int64).reshape(-1, 3)
         self.war_onsets = 0
-        self.compiled_years: Any = None  # ``run_years``' compiled entry point, found at first use
-        perceive(self.world.state, self.coefs)
+        self.call(perceive, self.world.state, self.coefs)
+
+    def call(self, function: Callable, *args: Any) -> Any:
+        """``function(*args)`` through its compiled entry point (``entry_point``), found once
+        for this simulation and its replicates: numba's dispatch would type the State's 45
+        arrays at every call, tens of µs each, which a sweep's short runs feel."""
+        entry = self.entries.get(function)
+        if entry is None:
+            entry = self.entries[function] = entry_point(function, *args)
+        return entry(*args)
 
     def replicate(self, rng: np.random.Generator | np.random.SeedSequence | int | None
                   ) -> Simulation:
         """The same setting from its start on the seed ``rng``, as ``Simulation(scenario,
         rng=rng)`` would make it: a generic world drawn afresh, a concrete one copied from this
         simulation's (which must not have started), so that a thousand seeds build it once."""
-        if self.spec.generic:
-            return Simulation(self.spec, steps=self.horizon, rng=rng)
-        if self.world.step:
+        if self.world.step and not self.spec.generic:
             raise ValueError("only a simulation that has not started can be replicated")
         twin = copy.copy(self)
-        twin.events = np.random.default_rng(rng).spawn(2)[1]
+        if self.spec.generic:
+            twin._begin(rng)
+            return twin
+        twin.events = streams(rng)[1]
         twin.world = replace(self.world, state=State(*(a.copy() for a in self.world.state)))
         return twin
 
@@ -238,11 +267,8 @@ class Simulation:
             return
         size = year_size(w.n_small, w.n_great)
         draws = uniforms(self.events, years * size).reshape(years, size)
-        call = (w.state, self.coefs, draws, w.step, w.start_year, self.groups, self.shuffle,
-                self.schedule)
-        if self.compiled_years is None:
-            self.compiled_years = entry_point(run_years, *call)
-        onsets, done = self.compiled_years(*call)
+        onsets, done = self.call(run_years, w.state, self.coefs, draws, w.step, w.start_year,
+                                 self.groups, self.shuffle, self.schedule)
         self.war_onsets += onsets
         w.step += done
 
@@ -253,7 +279,7 @@ class Simulation:
 
     @property
     def polarity(self) -> float:
-        return float(m.polarity(self.world.state))
+        return float(self.call(m.polarity, self.world.state))
 
 
 class HedgeModel(mesa.Model):

@@ -282,6 +282,5 @@ def build_world(scenario, drawn: Entities | None = None) -> World:
         drift=zeros(), rival_gap=zeros(), at_war=zeros(np.bool_), coerced=zeros(np.bool_),
         dependency=e.dependency.copy(),
     )
-    state.rival_gap[:] = rival_alignment(state) - state.alignment
     return World(start_year=scenario.start_year, gp_names=e.gp_names, names=e.names,
                  partner_names=e.partners, state=state, schedules=e.schedules)

@@ -451,6 +451,18 @@ def _clip(x: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.minimum(np.maximum(x, low), high)
 
 
+_GP_LOW = np.array([0.4, 0.2, 0.3])  # a drawn power's resolve, openness and arming
+_GP_SPAN = np.array([0.9, 0.8, 0.7]) - _GP_LOW
+_POLICY_BY_CUT = np.array([*(policy_code(s) for s in STRATEGIES), ADAPTIVE], dtype=np.int64)
+
+
+def _rivals(n: int) -> np.ndarray:
+    """Every pair of n great powers rivals at 0.5."""
+    hostility = np.full((n, n), 0.5)
+    np.fill_diagonal(hostility, 0.0)
+    return hostility
+
+
 def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entities:
     """A random world of great powers and small states from the generator's distributions, as
     arrays (the engine builds the world from them directly; ``draw_generic`` makes tables)."""
@@ -462,9 +474,11 @@ def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entit
     growth = rng.normal(0.0, g["gp_growth_sd"], n_great)
     mean = min(max(g["revisionism_mean"], 0.01), 0.99)
     revisionism = rng.beta(4 * mean, 4 * (1 - mean), n_great)
-    # rows of the transposed draw made contiguous: the compiled year is typed by array layout
+    # uniform on [low, high) as rng.uniform computes it (low + span * u), without its
+    # broadcasting of list bounds; rows of the transposed draw made contiguous: the compiled
+    # year is typed by array layout
     resolve, openness, arming = np.ascontiguousarray(
-        rng.uniform([0.4, 0.2, 0.3], [0.9, 0.8, 0.7], (n_great, 3)).T)
+        (_GP_LOW + _GP_SPAN * rng.random((n_great, 3))).T)
     small_cap = _clip(rng.lognormal(np.log(g["small_capability_mean"]) - 0.5, 1.0, n_small),
                       1e-6, 1.0)
     border = rng.random((n_small, n_great)) < g["border_share"]
@@ -476,9 +490,11 @@ def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entit
     focal = rng.random(n_small) < g["focal_share"]
     focal[0] = True
     u = rng.random(n_small)
-    cuts = np.cumsum([g["share_balance"], g["share_bandwagon"], g["share_hedge"]])
-    codes = np.select([u < cuts[0], u < cuts[1], u < cuts[2]],
-                      [policy_code(s) for s in STRATEGIES], ADAPTIVE).astype(np.int64)
+    balance = g["share_balance"]
+    cuts = np.array([balance, balance + g["share_bandwagon"],
+                     balance + g["share_bandwagon"] + g["share_hedge"]])
+    # the first share whose cumulative cut lies above u, else adaptive
+    codes = _POLICY_BY_CUT[np.searchsorted(cuts, u, side="right")]
     if focal_strategy := g.get("focal_strategy"):
         codes[focal] = policy_code(focal_strategy)
     dependency = np.empty((n_small, len(CHANNELS), len(names) + 1))
@@ -493,7 +509,7 @@ def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entit
         gp={"capability": _clip(cap, 1e-6, 1.0), "growth": _clip(growth, -0.2, 0.2),
             "revisionism": revisionism, "resolve": resolve, "openness": openness,
             "arming": arming, "policy": np.full(n_great, ADAPTIVE, dtype=np.int64)},
-        hostility=np.full((n_great, n_great), 0.5) - np.diag(np.full(n_great, 0.5)),
+        hostility=_rivals(n_great),
         small={"focal": focal, "capability": small_cap, "growth": np.zeros(n_small),
                "arming": np.full(n_small, 0.5), "policy": codes},
         pair={"proximity": proximity, "alignment": alignment,

@@ -6,6 +6,7 @@ import inspect
 import math
 
 import numpy as np
+import pytest
 from scipy import stats
 
 from agents.small_state import gumbel
@@ -223,10 +224,11 @@ def test_domestic_turnover_changes_the_governments_tilt_at_its_rate():
     model = small_model()
     w, p = model.world.state, model.coefs
     p = p._replace(turnover_rate=0.0)
-    assert not m.domestic_turnover(w, p, np.array([0.01]), np.array([1.0])).any()
+    one = np.array([[np.exp(-0.5)], [0.0]])  # uniforms whose normal_tilt is 1
+    assert not m.domestic_turnover(w, p, np.array([0.01]), one).any()
     p = p._replace(turnover_rate=0.5)
-    assert m.domestic_turnover(w, p, np.array([0.01]), np.array([1.0])).all()
-    assert w.orientation[0] == p.orientation_spread
+    assert m.domestic_turnover(w, p, np.array([0.01]), one).all()
+    assert w.orientation[0] == pytest.approx(p.orientation_spread)
 
 
 def test_a_lost_war_costs_territory_and_can_end_the_state():
