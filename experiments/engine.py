@@ -39,6 +39,7 @@ EXECUTORS = ("serial", "processes", "dask")
 HISTORY = "history:"
 MAX_BATCH = 50  # items per task at most
 MAX_RETRIES = 3  # deaths of a worker on one task before its runs are recorded as failed
+SCALAR = (bool, int, float, str, np.generic)  # a key value a column is made of at once
 SERIAL_BELOW = 300  # runs: fewer run in this process, as starting local workers takes seconds
 
 
@@ -170,7 +171,7 @@ def evaluate(task: Task) -> Records:
     outcomes; the batch goes on (a failed run is data, not the end of the experiment). The
     batch's records are gathered column by column and made one table at the end."""
     tune_allocator()
-    parts: list[dict[str, np.ndarray]] = []
+    runs: list[tuple[dict[str, Any], dict[str, np.ndarray] | None, str | None]] = []
     series, model_series = [], []
     for k, item in enumerate(task.items, start=task.first):
         keys = item_keys(item, k)
@@ -178,17 +179,38 @@ def evaluate(task: Task) -> Records:
             columns, recorder = simulate(item.setting, item.seed, series=task.series,
                                          everyone=task.everyone, light=task.light)
         except Exception as err:
-            parts.append(failure(keys, traceback.format_exception_only(err)[-1].strip()))
+            runs.append((keys, None, traceback.format_exception_only(err)[-1].strip()))
             continue
-        parts.append({**keyed(keys, len(columns["state"])), **columns,
-                      "error": np.full(len(columns["state"]), None, dtype=object)})
+        runs.append((keys, columns, None))
         if recorder is not None:
             for kept, table in ((series, recorder.columns()),
                                 (model_series, recorder.model_columns())):
                 if table:
                     kept.append({**table, **keyed(keys, len(table["step"]))})
-    return Records(_table(parts), _table(series) if series else None,
+    return Records(_outcome_table(runs), _table(series) if series else None,
                    _table(model_series) if model_series else None)
+
+
+def _outcome_table(runs: list[tuple[dict[str, Any], dict[str, np.ndarray] | None, str | None]]
+                   ) -> pd.DataFrame:
+    """The batch's records: each run's keys over its rows, its outcome columns and its error.
+    When every run succeeded with the same keys (a batch of one study, as a rule), each key
+    column is made at once, repeating the runs' values over their rows."""
+    names = list(runs[0][0])
+    values = {c: [keys[c] for keys, _, _ in runs] for c in names}
+    if (all(columns is not None and list(keys) == names for keys, columns, _ in runs)
+            and all(isinstance(v, SCALAR) for vs in values.values() for v in vs)):
+        counts = [len(columns["state"]) for _, columns, _ in runs]
+        table = {c: np.repeat(np.array(vs, dtype=object if any(isinstance(v, str) for v in vs)
+                                       else None), counts) for c, vs in values.items()}
+        outcomes = {c: np.concatenate([columns[c] for _, columns, _ in runs])
+                    for c in runs[0][1]}
+        return pd.DataFrame({**table, **outcomes,
+                             "error": np.full(sum(counts), None, dtype=object)})
+    return _table([failure(keys, error) if columns is None else
+                   {**keyed(keys, len(columns["state"])), **columns,
+                    "error": np.full(len(columns["state"]), None, dtype=object)}
+                   for keys, columns, error in runs])
 
 
 def keyed(keys: dict[str, Any], n: int) -> dict[str, np.ndarray]:

@@ -77,10 +77,11 @@ def year_draws(u: np.ndarray, n: int, g: int, shuffle: bool) -> Draws:
     pairs = 3 * n * g
     k = pairs + 8 * n
     order = np.argsort(u[k + 4 * g + 2 * n:k + 4 * g + 3 * n]) if shuffle else np.arange(n)
-    return Draws(u[:pairs].copy().reshape(3, n, g), u[pairs:pairs + 5 * n].copy().reshape(5, n),
-                 u[pairs + 5 * n:k].copy().reshape(n, 3), u[k:k + g].copy(),
-                 gumbel(u[k + g:k + 4 * g].copy().reshape(g, 3)), order,
-                 u[k + 4 * g:k + 4 * g + 2 * n].copy().reshape(2, n))
+    # views on the row, not copies: nothing writes to a draw
+    return Draws(u[:pairs].reshape(3, n, g), u[pairs:pairs + 5 * n].reshape(5, n),
+                 u[pairs + 5 * n:k].reshape(n, 3), u[k:k + g],
+                 gumbel(u[k + g:k + 4 * g].reshape(g, 3)), order,
+                 u[k + 4 * g:k + 4 * g + 2 * n].reshape(2, n))
 
 
 @compiled

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 STRATEGY_NAMES = [str(s) for s in Strategy]
 END_CAUSES = [c.name.lower() for c in EndCause]
+_STRATEGY_LABELS, _END_LABELS = np.asarray(STRATEGY_NAMES), np.asarray(END_CAUSES)  # indexed by code
 KINDS = ("bool", "int", "float", "str")
 
 
@@ -70,13 +71,13 @@ OUTCOMES: tuple[Outcome, ...] = (
     Outcome("end_year", "int", "calendar year in which it ended, -1 if it survived",
             lambda w, s: np.where(w.end_step >= 0, w.start_year + w.end_step, -1)),
     Outcome("end_cause", "str", "how it ended: none, conquered or absorbed",
-            lambda w, s: np.asarray(END_CAUSES)[w.end_cause]),
+            lambda w, s: _END_LABELS[w.end_cause]),
     Outcome("wars", "int", "wars fought", lambda w, s: w.wars),
     Outcome("territory_lost", "float", "share of its initial territory lost",
             lambda w, s: 1.0 - w.territory, "average"),
     Outcome("autonomy_final", "float", "autonomy at the end", lambda w, s: w.autonomy),
     Outcome("strategy_final", "str", "its strategy at the end",
-            lambda w, s: np.asarray(STRATEGY_NAMES)[w.strategy]),
+            lambda w, s: _STRATEGY_LABELS[w.strategy]),
     Outcome("steps", "int", "years the run lasted", lambda w, s: np.full(w.n_small, w.step)),
     Outcome("wars_total", "int", "war onsets in the whole world during the run",
             lambda w, s: np.full(w.n_small, s.war_onsets)),
@@ -107,7 +108,7 @@ def state_columns(world: World) -> dict[str, np.ndarray]:
     n = len(w.names)
     return {
         "step": np.full(n, w.step), "year": np.full(n, w.year), "state": np.asarray(w.names),
-        "alive": st.alive, "strategy": np.asarray(STRATEGY_NAMES)[st.strategy],
+        "alive": st.alive, "strategy": _STRATEGY_LABELS[st.strategy],
         "autonomy": st.autonomy, "welfare": st.welfare, "capability": st.cap,
         "territory": st.territory, "arming": st.arming, "concessions": st.concessions,
         "at_war": st.at_war.any(axis=1), "coerced": st.coerced.any(axis=1),
