@@ -204,8 +204,10 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
                           desc=sweep.name):
         rows = records.outcomes
         write_part(out, rows, table_schema)
-        bad = rows[rows["error"].notna()].drop_duplicates(["run", "arm"])
-        failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
+        errors = rows["error"].notna()
+        if errors.any():  # a batch without failures, as a rule, costs the parent nothing more
+            bad = rows[errors].drop_duplicates(["run", "arm"])
+            failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
     return SweepResult(len(runs), len(runs) - len(pending), failed, out, damaged)
 
 

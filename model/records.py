@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -115,62 +115,77 @@ def state_columns(world: World) -> dict[str, np.ndarray]:
     }
 
 
-def year_table(world: World, coefs: Any) -> dict[str, np.ndarray]:
-    """Every yearly series column, each [s] (per great power: one column each). The
-    columns may be views on the world's arrays: take rows of them (a copy) before the year
-    moves on."""
-    w, st, p = world, world.state, coefs
-    n = len(w.names)
-    dep = m.dependency_on(st, p)
-    lev = m.leverage(st, p, dep)
-    columns = state_columns(world)
-    for g, gp in enumerate(w.gp_names):
-        columns |= {
-            f"threat_{gp}": st.threat[:, g], f"gp_threat_{gp}": st.gp_threat[:, g],
-            f"alignment_{gp}": st.alignment[:, g], f"alliance_{gp}": st.alliance[:, g],
-            f"bases_{gp}": st.bases[:, g], f"credibility_{gp}": st.credibility[:, g],
-            f"leverage_{gp}": lev[:, g], f"dependency_{gp}": dep[:, g],
-            f"energy_{gp}": st.dependency[:, 1, g], f"credit_{gp}": st.dependency[:, 2, g],
-            f"trade_{gp}": st.dependency[:, 0, g], f"gp_capability_{gp}": np.full(n, st.gp_cap[g]),
-            f"war_{gp}": st.at_war[:, g], f"coerced_{gp}": st.coerced[:, g],
-            f"proximity_{gp}": st.proximity[:, g],
-        }
-    return columns
+def pair_columns(sim: Simulation) -> dict[str, np.ndarray]:
+    """The yearly series columns per (small state, great power), each [s, g], by kind:
+    ``by_great_power`` names one column per power. They may be views on the world's arrays:
+    take rows of them (a copy) before the year moves on."""
+    st, p = sim.world.state, sim.coefs
+    dep = sim.call(m.dependency_on, st, p, None)
+    return {
+        "threat": st.threat, "gp_threat": st.gp_threat, "alignment": st.alignment,
+        "alliance": st.alliance, "bases": st.bases, "credibility": st.credibility,
+        "leverage": sim.call(m.leverage, st, p, dep), "dependency": dep,
+        "energy": st.dependency[:, 1], "credit": st.dependency[:, 2], "trade": st.dependency[:, 0],
+        "gp_capability": st.gp_cap[None, :].repeat(len(st.alive), 0), "war": st.at_war,
+        "coerced": st.coerced, "proximity": st.proximity,
+    }
+
+
+def by_great_power(columns: dict[str, np.ndarray], gp_names: list[str]) -> dict[str, np.ndarray]:
+    """[rows, g] columns as one column per great power, ``kind_GP``, power after power."""
+    return {f"{kind}_{gp}": v[:, g] for g, gp in enumerate(gp_names)
+            for kind, v in columns.items()}
+
+
+def year_table(sim: Simulation) -> dict[str, np.ndarray]:
+    """Every yearly series column, each [s]: ``state_columns`` and ``pair_columns``, one
+    column per great power. The columns may be views on the world's arrays: take rows of them
+    (a copy) before the year moves on."""
+    return state_columns(sim.world) | by_great_power(pair_columns(sim), sim.world.gp_names)
 
 
 def model_row(world: World, polarity: float) -> dict[str, float]:
     """The world's yearly aggregates: living states, wars, coercions, polarity, strategy shares."""
-    w = world
-    counts = np.bincount(w.strategy[w.alive], minlength=3) / max(int(w.alive.sum()), 1)
-    return {"step": w.step, "year": w.year, "alive": int(w.alive.sum()),
-            "wars": int(w.at_war.any(axis=1).sum()), "coercions": int(w.coerced.any(axis=1).sum()),
-            "polarity": polarity,
+    st = world.state
+    alive = int(st.alive.sum())
+    counts = np.bincount(st.strategy[st.alive], minlength=3) / max(alive, 1)
+    return {"step": world.step, "year": world.year, "alive": alive,
+            "wars": int(st.at_war.any(axis=1).sum()),
+            "coercions": int(st.coerced.any(axis=1).sum()), "polarity": polarity,
             **{f"share_{name}": float(c) for name, c in zip(STRATEGY_NAMES, counts, strict=True)}}
 
 
 class Recorder:
     """Observes a ``Simulation`` each year and keeps one row per (year, small state), focal ones
     only unless ``everyone``: the engine's way of keeping series, in whole arrays (one table is
-    made at the end)."""
+    made at the end, and the per-power columns are named once, not every year)."""
 
     def __init__(self, everyone: bool = False, light: bool = False) -> None:
         self.everyone = everyone
         self.light = light  # ``state_columns`` only, and no world rows: a fraction of the cost
         self.years: list[dict[str, np.ndarray]] = []
+        self.pairs: list[dict[str, np.ndarray]] = []  # ``pair_columns`` of each year, unless light
         self.model_rows: list[dict[str, float]] = []
+        self.gp_names: list[str] = []
 
     def observe(self, sim: Simulation) -> None:
         w = sim.world
         keep = np.arange(w.n_small) if self.everyone else np.flatnonzero(w.focal)
-        table = state_columns(w) if self.light else year_table(w, sim.coefs)
-        self.years.append({k: v[keep] for k, v in table.items()})  # copies
+        self.years.append({k: v[keep] for k, v in state_columns(w).items()})  # copies
         if not self.light:
+            self.gp_names = w.gp_names
+            self.pairs.append({k: v[keep] for k, v in pair_columns(sim).items()})
             self.model_rows.append(model_row(w, sim.polarity))
 
     def columns(self, years: int | None = None) -> dict[str, np.ndarray]:
         """The first ``years`` years observed (all of them by default), column by column."""
-        kept = self.years[:years]
-        return {k: np.concatenate([year[k] for year in kept]) for k in kept[0]}
+        def stacked(kept: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+            return {k: np.concatenate([year[k] for year in kept]) for k in kept[0]}
+
+        columns = stacked(self.years[:years])
+        if self.pairs:
+            columns |= by_great_power(stacked(self.pairs[:years]), self.gp_names)
+        return columns
 
     def model_columns(self, years: int | None = None) -> dict[str, np.ndarray]:
         kept = self.model_rows[:years]
@@ -184,7 +199,7 @@ class Recorder:
 
     def forget_after(self, years: int) -> None:
         """Keep the first ``years`` years only (a run stepped back and run on again)."""
-        del self.years[years:], self.model_rows[years:]
+        del self.years[years:], self.pairs[years:], self.model_rows[years:]
 
 
 def yearly_collector(model: HedgeModel):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, NamedTuple
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -105,15 +106,8 @@ class World:
     schedules: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
     step: int = 0
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name == "state":  # copy and pickle probe before __init__
-            raise AttributeError(name)
-        return getattr(self.state, name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in State._fields:
-            raise AttributeError(f"World.{name} is an array of its State: update it in place")
-        super().__setattr__(name, value)
+    if TYPE_CHECKING:  # each state variable is a property (``_state_variable``)
+        def __getattr__(self, name: str) -> np.ndarray: ...
 
     @property
     def n_small(self) -> int:
@@ -126,6 +120,20 @@ class World:
     @property
     def year(self) -> int:
         return self.start_year + self.step
+
+
+def _state_variable(name: str) -> property:
+    """``World.<name>``: the State's array, read as an attribute (a property, not a lookup that
+    fails first: records read a dozen a run). It cannot be rebound: mechanisms update the
+    arrays in place, and the agents are views on them."""
+    def refuse(world: World, value: Any) -> None:
+        raise AttributeError(f"World.{name} is an array of its State: update it in place")
+
+    return property(attrgetter(f"state.{name}"), refuse)
+
+
+for _name in State._fields:
+    setattr(World, _name, _state_variable(_name))
 
 
 @compiled
