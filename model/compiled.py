@@ -52,6 +52,9 @@ FASTMATH = {"contract", "reassoc", "arcp", "nsz"}
 compiled = numba.njit(cache=True, error_model="numpy", inline="always", fastmath=FASTMATH)
 # A function holding an object-mode block cannot be inlined.
 compiled_apart = numba.njit(cache=True, error_model="numpy", fastmath=FASTMATH)
+# A sum that must round as Python's own does (a compensated sum, which reassociation would
+# undo): strict floating point, and not inlined into a caller that reorders its arithmetic.
+compiled_exact = numba.njit(cache=True, error_model="numpy")
 
 
 def borrowed(value: Any) -> Any:

@@ -8,6 +8,7 @@ compiled step (model/model.py) updates its arrays in place, and the Mesa agents 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import IntEnum
 from operator import attrgetter
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from model.compiled import compiled
+from model.compiled import compiled, compiled_exact
 from scenarios.schema import CHANNELS, PAIRS, STRATEGIES, Entities, policy_code
 
 
@@ -220,6 +221,33 @@ def rival_alignment(w: State) -> np.ndarray:
     return clip_unit(rival_sum(w.alignment, w.hostility))
 
 
+@compiled_exact
+def rest_of_world(dependency: np.ndarray) -> np.ndarray:
+    """A copy of ``dependency`` [s, c, p] whose last partner, the rest of the world, takes
+    what the named ones leave in each channel: 1 minus their sum, added as Python's ``sum``
+    adds floats (Neumaier's compensated sum, as CPython 3.12 does), so that a world drawn into
+    arrays and the same world read from its tables are equal to the bit."""
+    out = dependency.copy()
+    n, channels, k = dependency.shape
+    for i in range(n):
+        for c in range(channels):
+            total, compensation = 0.0, 0.0
+            if k > 1:
+                total = dependency[i, c, 0]
+            for q in range(1, k - 1):
+                x = dependency[i, c, q]
+                t = total + x
+                if abs(total) >= abs(x):
+                    compensation += (total - t) + x
+                else:
+                    compensation += (x - t) + total
+                total = t
+            if compensation != 0.0 and math.isfinite(compensation):
+                total += compensation
+            out[i, c, k - 1] = 1.0 - total
+    return out
+
+
 def _per(entity: dict, name: str, keys: list[str]) -> list[float]:
     values = entity.get(name, {})
     return [float(values.get(k, 0.0)) for k in keys]
@@ -234,9 +262,7 @@ def entities(scenario) -> Entities:
     dependency = np.zeros((n, len(CHANNELS), len(partners)))
     for i, s in enumerate(states):
         for c, channel in enumerate(CHANNELS):
-            shares = _per(s, channel, partners[:-1])
-            dependency[i, c, :-1] = shares
-            dependency[i, c, -1] = 1.0 - sum(shares)
+            dependency[i, c, :-1] = _per(s, channel, partners[:-1])
     return Entities(
         gp_names=gp_names, names=[s["name"] for s in states], partners=partners,
         gp={**{k: np.array([float(gp[k]) for gp in gps])
@@ -288,7 +314,7 @@ def build_world(scenario, drawn: Entities | None = None) -> World:
         binding=pair["binding"],
         threat=zeros(), gp_threat=zeros(), credibility=zeros(), coercion_memory=zeros(),
         drift=zeros(), rival_gap=zeros(), at_war=zeros(np.bool_), coerced=zeros(np.bool_),
-        dependency=e.dependency.copy(),
+        dependency=rest_of_world(e.dependency),
     )
     return World(start_year=scenario.start_year, gp_names=e.gp_names, names=e.names,
                  partner_names=e.partners, state=state, schedules=e.schedules)

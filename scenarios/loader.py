@@ -497,11 +497,6 @@ def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entit
     codes = _POLICY_BY_CUT[np.searchsorted(cuts, u, side="right")]
     if focal_strategy := g.get("focal_strategy"):
         codes[focal] = policy_code(focal_strategy)
-    dependency = np.empty((n_small, len(CHANNELS), len(names) + 1))
-    dependency[:, :, :-1] = shares[:, :, :-1]
-    # the rest of the world takes what is left, summed as a table's is (Python's sum)
-    named = shares[:, :, :-1].reshape(-1, len(names)).tolist()
-    dependency[:, :, -1] = 1.0 - np.array([sum(row) for row in named]).reshape(n_small, -1)
     zeros = np.zeros((n_small, n_great))
     return Entities(
         gp_names=gp_names, names=[f"S{i + 1}" for i in range(n_small)],
@@ -514,7 +509,7 @@ def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entit
                "arming": np.full(n_small, 0.5), "policy": codes},
         pair={"proximity": proximity, "alignment": alignment,
               **{k: zeros.copy() for k in PAIRS if k not in ("proximity", "alignment")}},
-        dependency=dependency)
+        dependency=shares)  # the rest of the world's share is what the others leave (build_world)
 
 
 def draw_generic(scenario: Scenario, rng: np.random.Generator) -> Scenario:

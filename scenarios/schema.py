@@ -34,7 +34,9 @@ class Entities:
     hostility: np.ndarray  # [g, g]
     small: dict[str, np.ndarray]  # focal, capability, growth, arming, policy
     pair: dict[str, np.ndarray]  # [s, g]: proximity, regime_fear, alignment, alliance, bases, ...
-    dependency: np.ndarray  # [s, c, p], each [s, c] row summing to 1
+    # [s, c, p] shares; the last partner's, the rest of the world's, is what the others leave
+    # (``model.world.rest_of_world``, when the world is built)
+    dependency: np.ndarray
     schedules: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
