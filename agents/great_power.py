@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from agents.state import StateAgent
+from model.codes import Strategy
 from model.compiled import compiled
-from model.world import State, Strategy, clip
+from model.world import State, clip
 from scenarios.params import Coefficients
 from scenarios.schema import ADAPTIVE
 

@@ -11,8 +11,9 @@ import numpy as np
 
 from agents.state import StateAgent
 from model import mechanisms as m
+from model.codes import Strategy
 from model.compiled import compiled, vector_log
-from model.world import State, Strategy, clip, leading, total
+from model.world import State, clip, leading, total
 from scenarios.params import Coefficients, Instrument
 from scenarios.schema import ADAPTIVE
 

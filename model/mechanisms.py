@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.codes import EndCause, Strategy
 from model.compiled import compiled, vector_exp, vector_log
-from model.world import EndCause, State, Strategy, clip, clip_unit, largest, rival_sum, row_max, total
+from model.world import State, clip, clip_unit, largest, rival_sum, row_max, total
 from scenarios.params import Coefficients
 
 EPS = 1e-9

@@ -10,33 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import IntEnum
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from model.codes import Strategy
 from model.compiled import compiled, compiled_exact
 from scenarios.schema import CHANNELS, PAIRS, STRATEGIES, Entities, policy_code
-
-
-class Strategy(IntEnum):
-    """What a state is doing; for great powers, toward the leading other power."""
-
-    BALANCE = 0
-    BANDWAGON = 1
-    HEDGE = 2
-
-    def __str__(self) -> str:
-        return self.name.lower()
-
-
-class EndCause(IntEnum):
-    """How a small state's existence ended (Fazal 2007)."""
-
-    NONE = 0
-    CONQUERED = 1
-    ABSORBED = 2
 
 
 class State(NamedTuple):

@@ -17,11 +17,11 @@ from scipy import stats
 from experiments.engine import Setting, replicate_seeds, run_replicates, simulate
 from model import compiled
 from model import model as model_source
+from model.codes import Strategy
 from model.compiled import borrowed, entry_point
 from model.mechanisms import normal_tilt, recycled
 from model.model import HedgeModel, Simulation, advance, run_years, uniforms, year_draws, year_size
 from model.records import outcomes
-from model.world import Strategy
 from scenarios.loader import load_scenario
 from scenarios.params import BY_NAME
 
