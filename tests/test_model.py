@@ -292,3 +292,30 @@ def test_a_generic_world_drawn_into_arrays_is_the_world_of_its_tables(overrides)
     for a, b in zip(direct.state, tables.state, strict=True):
         np.testing.assert_array_equal(a, b)
         assert a.dtype == b.dtype and a.flags.c_contiguous == b.flags.c_contiguous  # one typing
+
+
+def test_the_rest_of_the_world_takes_what_pythons_sum_of_the_others_leaves():
+    """``rest_of_world`` sums in compiled code as Python's ``sum`` does (tables are summed so
+    elsewhere), to the bit, on shares of every scale and sign and with no named partner."""
+    from model.world import rest_of_world
+
+    rng = np.random.default_rng(5)
+    for k in (1, 2, 3, 9):
+        shares = rng.dirichlet(np.ones(k), (40, 3)) * rng.choice([-1e5, -1.0, 1e-3, 1.0], (40, 3, k))
+        out = rest_of_world(shares)
+        expected = [1.0 - sum(row[:-1]) for row in shares.reshape(-1, k).tolist()]
+        assert out[:, :, -1].ravel().tolist() == expected
+        np.testing.assert_array_equal(out[:, :, :-1], shares[:, :, :-1])
+        assert out[0, 0, -1] != shares[0, 0, -1] or k == 1  # a copy with its own last column
+
+
+def test_a_seeds_streams_are_the_children_numpy_spawns():
+    """``streams`` makes a seed's children without their parent: the same generators as
+    ``default_rng(seed).spawn(2)``, for Python and numpy integers, all or the years' alone."""
+    from model.model import streams
+
+    for seed in (0, 7, 2**63 + 3, np.int64(12), np.uint64(99)):
+        for first in (0, 1):
+            expected = np.random.default_rng(seed).spawn(2)[first:]
+            got = streams(seed, first)
+            assert [g.bit_generator.state for g in got] == [g.bit_generator.state for g in expected]
