@@ -15,6 +15,7 @@ override tuples, never as model objects; each worker prepares a setting's scenar
 from __future__ import annotations
 
 import ctypes
+import signal
 import sys
 import traceback
 from collections import deque
@@ -231,8 +232,11 @@ def failure(keys: dict[str, Any], line: str) -> dict[str, np.ndarray]:
 
 def lost(task: Task, retries: int) -> Records:
     """The records of a task whose runs kept ending their worker process (a crash in compiled
-    code, the out-of-memory killer): every run failed, the rest of the work goes on."""
+    code, the out-of-memory killer): every run failed, the rest of the work goes on. Other work
+    (a figure) has no failure record, so it ends with an error."""
     line = f"WorkerLost: the worker process died running this batch, {retries} times"
+    if not isinstance(task, Task):
+        raise ChildProcessError(f"{line}: {task!r}")
     return Records(_table([failure(item_keys(item, k), line)
                            for k, item in enumerate(task.items, start=task.first)]))
 
@@ -274,7 +278,9 @@ class Executor:
 
     Worker processes (or the Dask client) start at the first task; a local job of fewer than
     ``serial_below`` runs stays in this process, where it finishes sooner (the records are the
-    same either way). Used as a context manager
+    same either way). Local workers ``start`` from a forkserver that has loaded the model (clean
+    processes, safe beside threads), or by ``fork``, as copies of this process, for work whose
+    code and data are already loaded here (the report's figures). Used as a context manager
     (``with Executor("processes", 2) as ex: ...``) they serve every ``run`` inside the block and
     end with it; otherwise they end after each ``run``."""
 
@@ -284,10 +290,13 @@ class Executor:
     dask_processes: bool = True
     progress: bool = False
     serial_below: int = SERIAL_BELOW  # a job of fewer runs stays in this process
+    start: str = "forkserver"  # or "fork"
 
     def __post_init__(self) -> None:
         if self.kind not in EXECUTORS:
             raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {self.kind!r}")
+        if self.start not in ("forkserver", "fork"):
+            raise ValueError(f"start must be forkserver or fork, not {self.start!r}")
         if self.workers < 1:
             raise ValueError(f"workers must be at least 1, not {self.workers}")
         self._held = False
@@ -317,7 +326,8 @@ class Executor:
 
     def map_unordered(self, fn: Callable[[Task], Records], tasks: Iterable[Task]
                       ) -> Iterator[Records]:
-        """Results as they finish, with at most two tasks per worker in flight (flat memory)."""
+        """Results as they finish, with at most two tasks per worker in flight (flat memory).
+        ``fn`` is ``evaluate`` for runs; any picklable function of one argument serves."""
         if self.kind == "serial" or (self.kind == "processes" and self.workers == 1):
             yield from map(fn, tasks)
             return
@@ -385,9 +395,11 @@ class Executor:
         if self._backend is None:
             import multiprocessing
 
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["experiments.worker"])
-            self._backend = (ProcessPoolExecutor(max_workers=self.workers, mp_context=context),)
+            context = multiprocessing.get_context(self.start)
+            if self.start == "forkserver":
+                context.set_forkserver_preload(["experiments.worker"])
+            self._backend = (ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                                 initializer=_plain_signals),)
         return self._backend[0]
 
     def _start_dask(self) -> Any:
@@ -406,6 +418,14 @@ class Executor:
                                        processes=self.dask_processes, dashboard_address=None)
                 self._backend = (Client(cluster), cluster)
         return self._backend[0]
+
+
+def _plain_signals() -> None:
+    """A worker ends quietly when ``close`` terminates it, and leaves Ctrl-C to the parent,
+    which ends the workers: a forked worker would otherwise inherit the CLI's SIGTERM handler
+    and print a traceback on the way out."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[set, set]],

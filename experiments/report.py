@@ -8,18 +8,21 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
-from matplotlib.patches import Patch
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from experiments.analysis import SUMMARISED, analyse
@@ -32,17 +35,20 @@ from experiments.counterfactual import (
     _ci,
     _pct,
 )
+from experiments.engine import Executor
 from experiments.style import CLASS_COLOURS, COLOURS, LINESTYLES, TIE_COLOUR
 from experiments.sweep import Study, Sweep
 
-plt.rcParams["svg.hashsalt"] = "hedgesim"  # stable SVG ids: same data, same bytes
+matplotlib.rcParams["svg.hashsalt"] = "hedgesim"  # stable SVG ids: same data, same bytes
 
 
-def save(fig: plt.Figure, folder: Path, stem: str) -> list[str]:
+FORMATS = ("png", "svg")
+
+
+def save(fig: Figure, folder: Path, stem: str) -> None:
     """A figure as PNG and SVG, without timestamps (reruns give identical files), each written
     to a temporary file and renamed into place, so a full disk leaves no half-written figure."""
-    names = []
-    for ext in ("png", "svg"):
+    for ext in FORMATS:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=f".{ext}")
         os.close(fd)
         try:
@@ -52,9 +58,53 @@ def save(fig: plt.Figure, folder: Path, stem: str) -> list[str]:
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        names.append(f"{stem}.{ext}")
-    plt.close(fig)
-    return names
+
+
+@dataclass(frozen=True)
+class Plot:
+    """A figure to draw and save: ``draw(*args)`` makes it, ``stem`` names its files."""
+
+    draw: Callable[..., Figure]
+    args: tuple[Any, ...]
+    stem: str
+
+    @property
+    def files(self) -> list[str]:
+        return [f"{self.stem}.{ext}" for ext in FORMATS]
+
+
+def _draw(plot: Plot, folder: Path) -> None:
+    save(plot.draw(*plot.args), folder, plot.stem)
+
+
+def save_all(plots: Sequence[Plot], folder: Path) -> list[str]:
+    """Draw and save figures; returns their files' names in the plots' order. Drawing is about
+    a third of a sweep report's time, so two or more figures are drawn on two workers forked
+    from this process, which has matplotlib and the tables loaded already; the files are the
+    same bytes either way (a test). A fork copies only the thread that forks, so a process with
+    other Python threads (a progress bar's monitor, a Dask client) draws them itself. The
+    native pools of OpenBLAS and Arrow are idle here and are made safe across a fork by their
+    own at-fork handlers, which is why Python's warning about threads at a fork, which counts
+    them, is silenced for this fork alone."""
+    workers = min(2, len(plots), os.cpu_count() or 1)
+    if workers < 2 or threading.active_count() > 1:
+        for plot in plots:
+            _draw(plot, folder)
+    else:
+        with warnings.catch_warnings(), Executor("processes", workers, start="fork") as executor:
+            warnings.filterwarnings("ignore", r"This process .* is multi-threaded",
+                                    DeprecationWarning)
+            for _ in executor.map_unordered(partial(_draw, folder=folder), plots):
+                pass
+    return [name for plot in plots for name in plot.files]
+
+
+def subplots(*grid: int, figsize: tuple[float, float], **kwargs: Any) -> tuple[Figure, Any]:
+    """A figure and its axes, as ``pyplot.subplots`` gives them, from matplotlib's object API:
+    no pyplot, so no backend or figure manager to load (a tenth of a second at import) and
+    nothing global to close; figures are freed with their last reference."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(*grid, **kwargs)
 
 
 def write_text(path: Path, text: str) -> None:
@@ -93,7 +143,7 @@ def interval(row: Any, col: str) -> str:
     return f"{row[col]:.2f} [{row[f'{col}_lo']:.2f}, {row[f'{col}_hi']:.2f}]"
 
 
-def year_axis(ax: plt.Axes) -> None:
+def year_axis(ax: Axes) -> None:
     """Whole years on the x axis."""
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
 
@@ -157,9 +207,9 @@ def summary_json(summary: pd.DataFrame, key: str) -> dict[str, dict[str, Any]]:
 
 # --- the sweep's report --------------------------------------------------------------------
 
-def plot_summary(arms: pd.DataFrame, pairs: pd.DataFrame, study: str) -> plt.Figure:
+def plot_summary(arms: pd.DataFrame, pairs: pd.DataFrame, study: str) -> Figure:
     """Per arm: survival, war and autonomy with 95% intervals; and the paired differences."""
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.4))
+    fig, axes = subplots(1, 4, figsize=(15, 3.4))
     for ax, (col, label) in zip(axes, [("survived", "survival probability"),
                                        ("attacked", "war probability"),
                                        ("autonomy_mean", "mean autonomy")], strict=False):
@@ -183,7 +233,7 @@ def plot_summary(arms: pd.DataFrame, pairs: pd.DataFrame, study: str) -> plt.Fig
     return fig
 
 
-def km_axes(ax: plt.Axes, curves: pd.DataFrame, by: str) -> None:
+def km_axes(ax: Axes, curves: pd.DataFrame, by: str) -> None:
     """Kaplan-Meier steps with their 95% bands, one per ``by`` value, and the number at risk at
     a few times below the axis."""
     at_risk = []
@@ -203,8 +253,8 @@ def km_axes(ax: plt.Axes, curves: pd.DataFrame, by: str) -> None:
             + "\n".join(rows), transform=ax.transAxes, va="top", family="monospace", fontsize=6)
 
 
-def plot_curves(curves: pd.DataFrame, study: str) -> plt.Figure:
-    fig, ax = plt.subplots(figsize=(6, 4.8))
+def plot_curves(curves: pd.DataFrame, study: str) -> Figure:
+    fig, ax = subplots(figsize=(6, 4.8))
     km_axes(ax, curves, "arm")
     ax.set_xlabel("years")
     ax.set_ylabel("share of focal states surviving")
@@ -214,7 +264,7 @@ def plot_curves(curves: pd.DataFrame, study: str) -> plt.Figure:
     return fig
 
 
-def plot_regime(regime: pd.DataFrame, study: Study, metric: str) -> plt.Figure:
+def plot_regime(regime: pd.DataFrame, study: Study, metric: str) -> Figure:
     """Heatmap of the best arm per cell; faded cells have no clear winner (the lead's 95%
     interval includes zero); arms tied exactly are drawn as a tie, not as a win."""
     x, y = study.regime or ("", "")
@@ -226,7 +276,7 @@ def plot_regime(regime: pd.DataFrame, study: Study, metric: str) -> plt.Figure:
     colours = {**COLOURS, "tie": TIE_COLOUR}
     code = {a: i for i, a in enumerate(arms)}
     grid = np.full((len(ys), len(xs)), np.nan)
-    fig, ax = plt.subplots(figsize=(1.3 * len(xs) + 2.5, 1.0 * len(ys) + 1.5))
+    fig, ax = subplots(figsize=(1.3 * len(xs) + 2.5, 1.0 * len(ys) + 1.5))
     for _, row in cells.iterrows():
         i, j = ys.index(row[y]), xs.index(row[x])
         tie = "=" in row["best"]
@@ -236,7 +286,7 @@ def plot_regime(regime: pd.DataFrame, study: Study, metric: str) -> plt.Figure:
         ax.text(j, i, label, ha="center", va="center", fontsize=7,
                 color="k" if row["clear"] else "0.45")
         if not row["clear"]:
-            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, color="white", alpha=0.55))
+            ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, color="white", alpha=0.55))
     ax.imshow(grid, cmap=ListedColormap([colours[a] for a in arms]), vmin=-0.5,
               vmax=len(arms) - 0.5, origin="lower", aspect="auto")
     ax.set_xticks(range(len(xs)), [_label(v) for v in xs])
@@ -253,11 +303,11 @@ def _label(value: object) -> str:
     return f"{value:g}" if isinstance(value, float | int | np.number) else str(value)
 
 
-def plot_sensitivity(table: pd.DataFrame, study: Study) -> plt.Figure:
+def plot_sensitivity(table: pd.DataFrame, study: Study) -> Figure:
     index, conf = ("ST", "ST_conf") if study.design == "sobol" else ("mu_star", "mu_star_conf")
     outputs = list(dict.fromkeys(table["output"]))
-    fig, axes = plt.subplots(1, len(outputs), figsize=(4 * len(outputs), 3), sharey=True,
-                             squeeze=False)
+    fig, axes = subplots(1, len(outputs), figsize=(4 * len(outputs), 3), sharey=True,
+                         squeeze=False)
     for ax, output in zip(axes[0], outputs, strict=True):
         t = table[table["output"] == output]
         ax.barh(t["factor"], t[index], xerr=t[conf], color="#55A868")
@@ -311,6 +361,7 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
     for stem, table in tables.items():
         write_csv(folder / f"{stem}.csv", table)
     lines = [f"# Sweep report: {sweep.name}", ""]
+    plots: list[Plot] = []
     if sweep.description:
         lines += [sweep.description, ""]
     n_fail = results.loc[results["error"].notna(), "run"].nunique()
@@ -354,25 +405,27 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
             lines += ["Cox hazard ratios (lifelines) of the state's end and of war, arm to arm:",
                       "", *md_table(hazards, ["event", "comparison", "hazard_ratio", "lo", "hi",
                                               "events"]), ""]
-        figures = save(plot_summary(arms, pairs, study.name), folder, f"summary_{study.name}")
         curves = tables["survival_curves"]
-        figures += save(plot_curves(curves[curves["study"] == study.name], study.name), folder,
-                        f"survival_{study.name}")
+        figures = [Plot(plot_summary, (arms, pairs, study.name), f"summary_{study.name}"),
+                   Plot(plot_curves, (curves[curves["study"] == study.name], study.name),
+                        f"survival_{study.name}")]
         regime = tables.get(f"regime_{study.name}")
         if regime is not None and len(regime):
-            for metric in ("survival", "autonomy"):
-                figures += save(plot_regime(regime, study, metric), folder,
-                                f"regime_{study.name}_{metric}")
+            figures += [Plot(plot_regime, (regime, study, metric),
+                             f"regime_{study.name}_{metric}") for metric in ("survival", "autonomy")]
         sens = tables.get(f"sensitivity_{study.name}")
         if sens is not None and len(sens):
-            figures += save(plot_sensitivity(sens, study), folder, f"sensitivity_{study.name}")
+            figures.append(Plot(plot_sensitivity, (sens, study), f"sensitivity_{study.name}"))
+        plots += figures
         lines += ["**Reading.**", "", *reading(arms, pairs, regime, sens, study), ""]
         if "paired_by_member" in tables:
             lines += _members_section(tables["paired_by_member"], sweep, study.name)
-        lines += [f"![{f}]({f})" for f in figures if f.endswith(".png")] + [""]
+        lines += [f"![{f}]({f})" for plot in figures for f in plot.files if f.endswith(".png")]
+        lines.append("")
     lines += ["These are properties of the model under the stated parameters, not forecasts; "
               "with many focal states per world the Wilson intervals are optimistic, the paired "
               "intervals are not.", ""]
+    save_all(plots, folder)
     path = folder / "report.md"
     write_text(path, "\n".join(lines))
     return path
@@ -419,50 +472,57 @@ def write_counterfactual(result: Counterfactual, out: Path) -> list[Path]:
     for name, table in tables.items():
         write_csv(out / name, table)
         written.append(out / name)
-    written += _figures(result, out)
+    plots = [Plot(plot_war_probability, (result.summary, result.replicates), "war_probability"),
+             Plot(plot_case_survival, (result.survival,), "survival"),
+             Plot(plot_autonomy, (result.autonomy,), "autonomy"),
+             Plot(plot_decomposition, (result.shapley,), "decomposition")]
+    written += [out / name for name in save_all(plots, out)]
     write_text(out / "report.md", counterfactual_report(result))
     return [*written, out / "report.md"]
 
 
-def _figures(result: Counterfactual, out: Path) -> list[Path]:
-    written: list[Path] = []
-
-    def keep(fig: plt.Figure, stem: str) -> None:
-        fig.tight_layout()
-        written.extend(out / name for name in save(fig, out, stem))
-
-    fig, ax = plt.subplots(figsize=(7, 3.8))
+def plot_war_probability(summary: pd.DataFrame, replicates: int) -> Figure:
+    """P(war within the horizon) by case and focal strategy, with its interval."""
+    fig, ax = subplots(figsize=(7, 3.8))
     width = 0.8 / len(ARMS)
     for k, arm in enumerate(ARMS):
-        rows = result.summary.set_index("strategy").loc[arm].set_index("scenario").loc[list(CASES)]
+        rows = summary.set_index("strategy").loc[arm].set_index("scenario").loc[list(CASES)]
         x = np.arange(len(CASES)) + (k - (len(ARMS) - 1) / 2) * width
         err = [rows["attacked"] - rows["attacked_lo"],
                rows["attacked_hi"] - rows["attacked"]]
         ax.bar(x, rows["attacked"], width, yerr=err, capsize=3, label=arm,
                color=COLOURS[arm])
     ax.set_xticks(np.arange(len(CASES)), [c.capitalize() for c in CASES])
-    ax.set_ylabel(f"P(war within the horizon), 95% CI (n={result.replicates})")
+    ax.set_ylabel(f"P(war within the horizon), 95% CI (n={replicates})")
     ax.set_ylim(0, 1)
     ax.legend(title="focal strategy", fontsize=8)
-    keep(fig, "war_probability")
+    fig.tight_layout()
+    return fig
 
-    fig, axes = plt.subplots(2, len(CASES), figsize=(10, 8.4), sharey=True)
+
+def plot_case_survival(survival: pd.DataFrame) -> Figure:
+    """Kaplan-Meier curves of time to war and to the state's end, by case and strategy."""
+    fig, axes = subplots(2, len(CASES), figsize=(10, 8.4), sharey=True)
     for row, event in enumerate(("war", "state end")):
         for col, case in enumerate(CASES):
             ax = axes[row, col]
-            km = result.survival.query("scenario == @case and event == @event")
+            km = survival.query("scenario == @case and event == @event")
             km_axes(ax, km.rename(columns={"strategy": "arm"}), "arm")
             ax.set_title(f"{case.capitalize()}: time to {event}", fontsize=10)
             ax.set_xlabel("years")
             ax.set_ylim(0, 1.02)
         axes[row, 0].set_ylabel("Kaplan-Meier: share without the event")
     axes[0, 0].legend(fontsize=8)
-    keep(fig, "survival")
+    fig.tight_layout()
+    return fig
 
-    fig, axes = plt.subplots(1, len(CASES), figsize=(9, 3.6), sharey=True)
+
+def plot_autonomy(autonomy: pd.DataFrame) -> Figure:
+    """Mean autonomy by year, with its 10-90% band, by case and strategy."""
+    fig, axes = subplots(1, len(CASES), figsize=(9, 3.6), sharey=True)
     for ax, case in zip(axes, CASES, strict=True):
         for arm in ARMS:
-            a = result.autonomy.query("scenario == @case and strategy == @arm")
+            a = autonomy.query("scenario == @case and strategy == @arm")
             ax.plot(a["year"], a["autonomy"], label=arm, color=COLOURS[arm],
                     linestyle=LINESTYLES[arm], lw=2.2 if arm == "historical" else 1.2)
             ax.fill_between(a["year"], a["q10"], a["q90"], color=COLOURS[arm], alpha=0.12)
@@ -471,11 +531,15 @@ def _figures(result: Counterfactual, out: Path) -> list[Path]:
         year_axis(ax)
         ax.set_ylim(0, 1)
     axes[0].legend(fontsize=8)
-    keep(fig, "autonomy")
+    fig.tight_layout()
+    return fig
 
-    fig, axes = plt.subplots(1, len(CASES), figsize=(9, 3.6), sharey=True)
+
+def plot_decomposition(shapley: pd.DataFrame) -> Figure:
+    """Each case's gap in P(war) to its donor, split into the components' Shapley values."""
+    fig, axes = subplots(1, len(CASES), figsize=(9, 3.6), sharey=True)
     for ax, case in zip(axes, CASES, strict=True):
-        s = result.shapley.query("scenario == @case")
+        s = shapley.query("scenario == @case")
         ax.barh(s["component"], s["contribution"],
                 xerr=[s["contribution"] - s["ci_low"], s["ci_high"] - s["contribution"]],
                 color="tab:gray", capsize=3)
@@ -484,8 +548,8 @@ def _figures(result: Counterfactual, out: Path) -> list[Path]:
                      fontsize=10)
         ax.set_xlabel("contribution to the gap in P(war)")
     axes[0].invert_yaxis()
-    keep(fig, "decomposition")
-    return written
+    fig.tight_layout()
+    return fig
 
 
 def counterfactual_report(result: Counterfactual) -> str:
@@ -710,10 +774,10 @@ def format_rates(rates: pd.DataFrame, keys: Sequence[str]) -> str:
     return shown.to_string(index=False)
 
 
-def plot_rates(by_class: pd.DataFrame, by_era: pd.DataFrame, title: str) -> plt.Figure:
+def plot_rates(by_class: pd.DataFrame, by_era: pd.DataFrame, title: str) -> Figure:
     """Force and war onsets per 100 dyad-years by alignment class, overall and by era, with
     exact Poisson 95% intervals."""
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=False)
+    fig, axes = subplots(1, 2, figsize=(11, 3.8), sharey=False)
     groups = [("all years", by_class), *((era, g) for era, g in by_era.groupby("era", sort=True))]
     for ax, outcome in zip(axes, ("force", "war"), strict=True):
         width = 0.8 / len(groups)
@@ -750,8 +814,9 @@ def write_history(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], out: Pat
         written += [out / f"{stem}.csv", out / f"{stem}.parquet"]
     title = (f"Majors and their contiguous minors, {int(panel['year'].min())}-"
              f"{int(panel['year'].max())}: {len(panel):,} dyad-years")
-    written += [out / n for n in save(plot_rates(tables["rates_by_class"], tables["rates_by_era"],
-                                                 title), out, "history")]
+    written += [out / n for n in save_all([Plot(plot_rates, (tables["rates_by_class"],
+                                                             tables["rates_by_era"], title),
+                                                 "history")], out)]
     lines = [f"# The historical record: {title}", "",
              "Rules: docs/validation.md. Rates per 100 dyad-years, exact (Garwood) Poisson 95% "
              "intervals; rate ratios with exact conditional (Clopper-Pearson) intervals.", "",
@@ -769,11 +834,11 @@ def write_history(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], out: Pat
 
 # --- the model held against the record ------------------------------------------------------
 
-def plot_validation(validation: Any) -> plt.Figure:
+def plot_validation(validation: Any) -> Figure:
     """Left: force and war onsets per 100 dyad-years by class, record (with its interval) beside
     the model; right: the hindcast's reliability, predicted against observed."""
     p = validation.patterns.set_index("alignment").reindex(list(CLASS_COLOURS))
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    fig, axes = subplots(1, 3, figsize=(14, 3.8))
     for ax, outcome in zip(axes[:2], ("force", "war"), strict=True):
         x = np.arange(len(p))
         rec, mod = p[f"record_{outcome}_rate"], p[f"model_{outcome}_rate"]
@@ -852,23 +917,23 @@ def write_validation(validation: Any, out: Path) -> list[Path]:
         plain = frame.astype({c: str for c in frame.columns if frame[c].dtype.name == "category"})
         write_csv(out / f"{stem}.csv", plain)
         written.append(out / f"{stem}.csv")
-    written += [out / n for n in save(plot_validation(v), out, "validation")]
+    written += [out / n for n in save_all([Plot(plot_validation, (v,), "validation")], out)]
     write_text(out / "report.md", validation_report(v))
     return [*written, out / "report.md"]
 
 
 # --- hedgesim calibrate ---------------------------------------------------------------------
 
-def plot_pairs(calibration: Any, priors: dict[str, tuple[float, float]]) -> plt.Figure:
+def plot_pairs(calibration: Any, priors: dict[str, tuple[float, float]]) -> Figure:
     """Pairs plot of the settings not ruled out (by wave) over the prior box: the diagonal is
     each parameter's histogram, the lower triangle every pair; the ensemble is ringed."""
     names = list(priors)
     kept = calibration.evaluated[calibration.evaluated["non_implausible"]]
     shown = kept if len(kept) else calibration.evaluated.nsmallest(20, "second_largest")
     k = len(names)
-    fig, axes = plt.subplots(k, k, figsize=(1.25 * k, 1.25 * k))
+    fig, axes = subplots(k, k, figsize=(1.25 * k, 1.25 * k))
     waves = sorted(shown["wave"].unique())
-    colours = plt.get_cmap("viridis")(np.linspace(0.1, 0.9, max(len(waves), 1)))
+    colours = matplotlib.colormaps["viridis"](np.linspace(0.1, 0.9, max(len(waves), 1)))
     for i, y in enumerate(names):
         for j, x in enumerate(names):
             ax = axes[i, j]
@@ -1003,7 +1068,8 @@ def write_calibration(result: Any, out: Path, priors: dict[str, tuple[float, flo
                                          f"[params]\n{body}\n")
         write_csv(out / f"ranges-{cal.era}.csv", ranges(cal, priors))
         write_csv(out / f"evaluations-{cal.era}.csv", cal.evaluated)
-        save(plot_pairs(cal, priors), out, f"pairs-{cal.era}")
+    save_all([Plot(plot_pairs, (cal, priors), f"pairs-{cal.era}")
+              for cal in (result.full, result.split)], out)
     write_validation(result.split_validation, out / "validation-split")
     write_validation(result.full_validation, out / "validation-full")
     write_text(out / "report.md", calibration_report(result, priors))

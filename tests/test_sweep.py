@@ -375,6 +375,33 @@ def test_report_is_written_and_reproducible(tmp_path):
     assert not [p for p in report.iterdir() if p.name.startswith(".")]  # no temporary left
 
 
+def test_figures_drawn_on_forked_workers_are_the_bytes_drawn_here(tmp_path, monkeypatch):
+    """save_all draws on two workers forked from a single-threaded process, and in the process
+    itself when it has other threads; which it did must not show in the files."""
+    from experiments import report as rep
+
+    data = tiny(design="lhs", samples=4, replicates=2)
+    sweep = parse_sweep(data)
+    runner.run_sweep(sweep, tmp_path)
+    results = runner.load_results(tmp_path)
+    pools = []
+
+    class Counted(rep.Executor):
+        def __post_init__(self) -> None:
+            super().__post_init__()
+            pools.append(self.start)
+
+    monkeypatch.setattr(rep, "Executor", Counted)
+    files = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(rep.threading, "active_count", lambda n=threads: n)
+        folder = rep.write_report(results, sweep, tmp_path / f"t{threads}").parent
+        files[threads] = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert pools == ["fork"], "one pool of forked workers, only where no other thread runs"
+    assert sum(name.endswith((".png", ".svg")) for name in files[1]) >= 6
+    assert files[1] == files[2]
+
+
 def test_morris_sensitivity_of_hedging_advantage(tmp_path):
     data = tiny(design="morris", samples=3, replicates=2)
     sweep = parse_sweep(data)
