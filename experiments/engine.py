@@ -15,6 +15,7 @@ override tuples, never as model objects; each worker prepares a setting's scenar
 from __future__ import annotations
 
 import ctypes
+import itertools
 import signal
 import sys
 import traceback
@@ -69,11 +70,17 @@ class Item:
     keys: tuple[tuple[str, Any], ...] = ()
 
 
+def replicate_seed(base_seed: int, i: int) -> int:
+    """The independent 63-bit seed of replicate ``i`` of a base seed: from the i-th child that
+    ``SeedSequence(base_seed).spawn`` makes, built on its own (the same ``spawn_key``), so that
+    replicate i gets the same seed however the work is split and a sweep need not hold them."""
+    child = np.random.SeedSequence(base_seed, spawn_key=(i,))
+    return int(child.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
 def replicate_seeds(base_seed: int, n: int) -> list[int]:
-    """Independent 63-bit seeds for replicates 0..n-1, derived from one base seed
-    (numpy SeedSequence); replicate i gets the same seed however the work is split."""
-    children = np.random.SeedSequence(base_seed).spawn(n)
-    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+    """The seeds of replicates 0..n-1 (``replicate_seed``)."""
+    return [replicate_seed(base_seed, i) for i in range(n)]
 
 
 def paired(settings: Sequence[Setting], seeds: Sequence[int]) -> list[Item]:
@@ -443,26 +450,33 @@ def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[s
 
 # --- running --------------------------------------------------------------------------------
 
-def batches(items: Sequence[Item], workers: int, *, first: int = 0, batch: int | None = None,
-            series: bool = False, everyone: bool = False, light: bool = False) -> Iterator[Task]:
-    """Consecutive items, ``batch`` at a time (default: about eight tasks per worker)."""
-    size = batch or max(1, min(MAX_BATCH, -(-len(items) // (8 * workers))))
-    for i in range(0, len(items), size):
-        yield Task(tuple(items[i:i + size]), first + i, series, everyone, light)
+def batches(items: Iterable[Item], total: int, workers: int, *, first: int = 0,
+            batch: int | None = None, series: bool = False, everyone: bool = False,
+            light: bool = False) -> Iterator[Task]:
+    """Consecutive items, ``batch`` at a time (default: about eight tasks per worker of the
+    ``total``), taken from ``items`` only as tasks are sent."""
+    size = batch or max(1, min(MAX_BATCH, -(-total // (8 * workers))))
+    for k, chunk in enumerate(itertools.batched(items, size)):
+        yield Task(chunk, first + k * size, series, everyone, light)
 
 
-def stream(items: Sequence[Item], executor: Executor | None = None, *, first: int = 0,
-           batch: int | None = None, series: bool = False, everyone: bool = False,
-           light: bool = False, desc: str = "runs") -> Iterator[Records]:
+def stream(items: Iterable[Item], executor: Executor | None = None, *, total: int | None = None,
+           first: int = 0, batch: int | None = None, series: bool = False,
+           everyone: bool = False, light: bool = False, desc: str = "runs") -> Iterator[Records]:
     """The records of ``items`` batch by batch as they finish (rows carry ``item``: ``first`` +
-    the item's position); a progress bar on stderr when the executor asks for one."""
+    the item's position); a progress bar on stderr when the executor asks for one. ``items``
+    may be a generator of ``total`` items (a sweep's), drawn on as batches are sent, so that
+    the parent holds a few batches' items however long the job."""
+    if total is None:
+        items = list(items)
+        total = len(items)
     executor = executor or Executor()
-    if (executor.kind == "processes" and len(items) < executor.serial_below
+    if (executor.kind == "processes" and total < executor.serial_below
             and executor._backend is None):
         executor = Executor(progress=executor.progress)  # starting workers would cost more
-    work = batches(items, executor.workers, first=first, batch=batch, series=series,
+    work = batches(items, total, executor.workers, first=first, batch=batch, series=series,
                    everyone=everyone, light=light)
-    with tqdm(total=len(items), unit="run", desc=desc, file=sys.stderr, leave=False,
+    with tqdm(total=total, unit="run", desc=desc, file=sys.stderr, leave=False,
               disable=not executor.progress, dynamic_ncols=True, delay=1.0) as bar:
         for records in executor.map_unordered(evaluate, work):
             bar.update(records.outcomes["item"].nunique())

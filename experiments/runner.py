@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,17 +65,17 @@ def schema(sweep: Sweep) -> pa.Schema:
     return pa.schema(list(fields.items()))
 
 
-def items(sweep: Sweep, runs: Sequence[Run]) -> list[Item]:
-    """Every arm of every run, on the run's seed, with the run's keys and factors."""
-    out = []
+def items(sweep: Sweep, runs: Iterable[Run]) -> Iterator[Item]:
+    """Every arm of every run, on the run's seed, with the run's keys and factors, made as the
+    engine asks for them."""
     for r in runs:
         study = sweep.studies[r.study]
         keys = (("run", r.run), ("study", study.name), ("point", r.point),
                 ("replicate", r.replicate), *((MEMBER, r.member),) * bool(sweep.members),
                 *r.params)
-        out += [Item(Setting.of(study.scenario, arm, dict(r.overrides), study.steps), r.seed, keys)
-                for arm in sweep.arms]
-    return out
+        for arm in sweep.arms:
+            yield Item(Setting.of(study.scenario, arm, dict(r.overrides), study.steps), r.seed,
+                       keys)
 
 
 def prepare(sweep: Sweep, out: Path) -> tuple[set[int], list[str]]:
@@ -192,23 +192,26 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     """Run every run of ``sweep`` (of its ``shard``) not yet in ``out``; failures are recorded,
     not raised."""
     out = Path(out)
-    runs = [r for r in sweep.runs() if r.run % shard[1] == shard[0]]  # the design first
+    k, n = shard
+    mine = len(range(k, sweep.size(), n))  # the design first
     done, damaged = prepare(sweep, out)
-    pending = [r for r in runs if r.run not in done]
+    skipped = sum(1 for r in done if r % n == k)
+    pending = (r for r in sweep.runs() if r.run % n == k and r.run not in done)
     table_schema = schema(sweep)
     failed: list[tuple[int, str, str]] = []
     workers = executor.workers if executor is not None else 1
-    runs_per_task = batch or max(1, min(50, -(-len(pending) // (8 * workers))))
+    runs_per_task = batch or max(1, min(50, -(-(mine - skipped) // (8 * workers))))
     # whole runs in every task: a part holds every arm of its runs, and is named by them
-    for records in stream(items(sweep, pending), executor, batch=runs_per_task * len(sweep.arms),
-                          desc=sweep.name):
+    for records in stream(items(sweep, pending), executor,
+                          total=(mine - skipped) * len(sweep.arms),
+                          batch=runs_per_task * len(sweep.arms), desc=sweep.name):
         rows = records.outcomes
         write_part(out, rows, table_schema)
         errors = rows["error"].notna()
         if errors.any():  # a batch without failures, as a rule, costs the parent nothing more
             bad = rows[errors].drop_duplicates(["run", "arm"])
             failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
-    return SweepResult(len(runs), len(runs) - len(pending), failed, out, damaged)
+    return SweepResult(mine, skipped, failed, out, damaged)
 
 
 def load_results(*outs: str | Path) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import design
-from experiments.engine import replicate_seeds
+from experiments.engine import replicate_seed
 from model.records import OUTCOME_NAMES
 from scenarios.ensemble import Member, read_ensemble
 from scenarios.loader import Scenario, ScenarioError, load_scenario, read_toml
@@ -173,12 +174,17 @@ class Sweep:
             h.update(Path(self.ensemble).read_bytes())
         return h.hexdigest()
 
-    def runs(self) -> list[Run]:
-        """Every run in a fixed order (study, point, replicate); run i gets seed i of the
-        base seed's SeedSequence, whatever executes it. Under an ensemble of K members,
-        replicate r runs under member r mod K: the sweep averages over the parameters'
-        uncertainty as over chance, at no extra cost, and every member meets every point."""
-        specs = []
+    def size(self) -> int:
+        """The number of runs, without making them."""
+        return sum(len(study.points(self.seed)) * study.replicates for study in self.studies)
+
+    def runs(self) -> Iterator[Run]:
+        """Every run in a fixed order (study, point, replicate), made as they are asked for, so
+        that a sweep of any size holds only the runs in flight; run i gets seed i of the base
+        seed's SeedSequence, whatever executes it. Under an ensemble of K members, replicate r
+        runs under member r mod K: the sweep averages over the parameters' uncertainty as over
+        chance, at no extra cost, and every member meets every point."""
+        i = 0
         for s, study in enumerate(self.studies):
             points = study.points(self.seed)
             factors = {f.name: f for f in study.factors}
@@ -188,16 +194,13 @@ class Sweep:
                 overrides: dict[str, Any] = dict(study.fixed)
                 for name, value in params:
                     overrides |= factors[name].overrides(value)
-                specs += [(s, p, r, params, tuple(overrides.items()))
-                          for r in range(study.replicates)]
-        seeds = replicate_seeds(self.seed, len(specs))
-        out = []
-        for i, ((s, p, r, params, overrides), seed) in enumerate(zip(specs, seeds, strict=True)):
-            member = self.members[r % len(self.members)] if self.members else None
-            if member is not None:
-                overrides = (*member.params.items(), *overrides)
-            out.append(Run(i, s, p, r, seed, params, overrides, member.id if member else ""))
-        return out
+                for r in range(study.replicates):
+                    member = self.members[r % len(self.members)] if self.members else None
+                    ours = tuple(overrides.items())
+                    yield Run(i, s, p, r, replicate_seed(self.seed, i), params,
+                              (*member.params.items(), *ours) if member else ours,
+                              member.id if member else "")
+                    i += 1
 
 
 def _plain(value: Any) -> Any:

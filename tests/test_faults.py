@@ -48,7 +48,7 @@ def alive(pid: int) -> bool:
 
 def test_a_run_that_kills_its_worker_is_recorded_and_the_others_go_on():
     items = paired([Setting.of("ukraine", "hedge")], replicate_seeds(1, 12))
-    tasks = list(engine.batches(items, 2, batch=2))
+    tasks = list(engine.batches(items, len(items), 2, batch=2))
     killer = tasks[2].first
     results = list(Executor("processes", 2, serial_below=0).map_unordered(_killing_evaluate(killer), tasks))
     table = pd.concat([r.outcomes for r in results]).sort_values("item", ignore_index=True)

@@ -78,9 +78,12 @@ def test_sweep_points_runs_and_seeds():
     points = sweep.studies[0].points(sweep.seed)
     assert points.to_dict("list") == {"generic.revisionism_mean": [0.2, 0.2, 0.8, 0.8],
                                       "generic.border_share": [0.1, 0.7, 0.1, 0.7]}
-    runs = sweep.runs()
-    assert len(runs) == 4 * 3
+    runs = list(sweep.runs())
+    assert len(runs) == 4 * 3 == sweep.size()
     assert [r.seed for r in runs] == replicate_seeds(7, 12)
+    spawned = np.random.SeedSequence(7).spawn(12)  # run i's seed: numpy's i-th spawned child's
+    assert replicate_seeds(7, 12) == [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1))
+                                      for c in spawned]
     assert dict(runs[5].overrides) == {"generic.n_small": 4, "generic.revisionism_mean": 0.2,
                                        "generic.border_share": 0.7}
 
@@ -91,7 +94,7 @@ def test_labelled_levels_set_several_parameters():
         "adaptive": {}, "all balance": {"generic.share_balance": 1.0},
         "thirds": {"generic.share_balance": 0.34, "generic.share_hedge": 0.33}}}
     del data["study"][0]["regime"]
-    runs = parse_sweep(data).runs()
+    runs = list(parse_sweep(data).runs())
     assert [dict(r.params)["population"] for r in runs[::3]] == ["adaptive", "all balance",
                                                                  "thirds"]
     assert dict(runs[6].overrides)["generic.share_hedge"] == 0.33
@@ -131,7 +134,8 @@ def test_bad_sweeps_are_one_line_errors_naming_file_entry_field(edit, message):
 
 def test_shipped_sweeps_are_valid():
     for name in ("quick", "full", "population"):
-        assert load_sweep(ROOT / "experiments" / f"{name}.toml").runs()
+        sweep = load_sweep(ROOT / "experiments" / f"{name}.toml")
+        assert sweep.size() == len(list(sweep.runs())) > 0
 
 
 # Executors, resume, failures -------------------------------------------------------------
@@ -217,7 +221,7 @@ def test_resume_after_kill_9_equals_uninterrupted(tmp_path):
 
 def test_a_failing_run_is_recorded_and_the_rest_go_on(tmp_path, monkeypatch, capsys):
     sweep = parse_sweep(tiny())
-    bad_seed = sweep.runs()[4].seed
+    bad_seed = list(sweep.runs())[4].seed
     real = engine.simulate
 
     def flaky(setting, seed, **kwargs):
@@ -457,7 +461,7 @@ def test_a_sweep_under_an_ensemble_runs_replicate_r_under_member_r_mod_k(tmp_pat
     data["sweep"]["ensemble"] = "ensemble.toml"  # relative to the sweep file
     _two_members(tmp_path)
     sweep = parse_sweep(data, str(tmp_path / "tiny.toml"))
-    runs = sweep.runs()
+    runs = list(sweep.runs())
     calm, warlike = identity(CALM), identity(WARLIKE)
     assert [r.member for r in runs[:4]] == [calm, warlike, calm, warlike]
     assert [r.seed for r in runs] == [r.seed for r in plain.runs()]  # the same seeds as without
