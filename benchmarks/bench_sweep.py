@@ -121,8 +121,10 @@ def main() -> None:
     print(f"  parallel efficiency               {two / (2 * one):8.0%}  (target 90%)")
     print(f"  start-up of 2 workers, per sweep  {startup:8.2f} s")
     sizes = (1_000,) if args.quick else (1_000, 10_000, 100_000) if args.full else (1_000, 10_000)
-    for runs in sizes:
-        print(f"  peak memory (parent), {runs:>7,} runs {peak_memory_mb(runs):8.1f} MB")
+    peaks = {runs: peak_memory_mb(runs) for runs in sizes}
+    for runs, mb in peaks.items():
+        print(f"  peak memory (parent), {runs:>7,} runs {mb:8.1f} MB  "
+              f"({mb / peaks[sizes[0]] - 1:+.1%} of {sizes[0]:,} runs')")
 
 
 if __name__ == "__main__":
