@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from scenarios.loader import InputError
 RUNS_DIR = "runs"
 CHECKSUM = ".sha256"  # _PART.sha256 beside each part: its SHA-256 ("_": Parquet readers skip it)
 MANIFEST = "manifest.json"
+MAX_UNWRITTEN = 4  # batches received and not yet on disk, at most (the parent's memory is flat)
 ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
 KEYS: dict[str, pa.DataType] = {k: pa.string() if k in ("study", "arm") else pa.int64()
                                  for k in RUN_KEYS}
@@ -201,16 +204,26 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     failed: list[tuple[int, str, str]] = []
     workers = executor.workers if executor is not None else 1
     runs_per_task = batch or max(1, min(50, -(-(mine - skipped) // (8 * workers))))
-    # whole runs in every task: a part holds every arm of its runs, and is named by them
-    for records in stream(items(sweep, pending), executor,
-                          total=(mine - skipped) * len(sweep.arms),
-                          batch=runs_per_task * len(sweep.arms), desc=sweep.name):
-        rows = records.outcomes
-        write_part(out, rows, table_schema)
-        errors = rows["error"].notna()
-        if errors.any():  # a batch without failures, as a rule, costs the parent nothing more
-            bad = rows[errors].drop_duplicates(["run", "arm"])
-            failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
+    # Whole runs in every task: a part holds every arm of its runs, and is named by them. The
+    # parts are written on a thread of their own (Arrow, hashing and fsync release the GIL), so
+    # that this thread goes on taking the workers' results: a worker whose result waits to be
+    # taken does not run. Leaving the block, by the end or by an error or a signal, writes every
+    # batch already received.
+    writes: deque[Future[None]] = deque()
+    with ThreadPoolExecutor(1, thread_name_prefix="parts") as writer:
+        for records in stream(items(sweep, pending), executor,
+                              total=(mine - skipped) * len(sweep.arms),
+                              batch=runs_per_task * len(sweep.arms), desc=sweep.name):
+            rows = records.outcomes
+            writes.append(writer.submit(write_part, out, rows, table_schema))
+            while writes and (writes[0].done() or len(writes) > MAX_UNWRITTEN):
+                writes.popleft().result()  # a write's error (a full disk) is raised here
+            errors = rows["error"].notna()
+            if errors.any():  # a batch without failures, as a rule, costs nothing more
+                bad = rows[errors].drop_duplicates(["run", "arm"])
+                failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
+        for write in writes:
+            write.result()
     return SweepResult(mine, skipped, failed, out, damaged)
 
 

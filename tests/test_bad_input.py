@@ -238,3 +238,45 @@ def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(tmp_path, monke
     for figure in report.glob("*.png"):
         assert figure.read_bytes() != b"\x89PNG half"
     assert runner.completed(out)  # the runs themselves are safe on disk
+
+
+def test_a_full_disk_while_parts_are_written_is_one_line_and_keeps_the_parts_before(
+        tmp_path, monkeypatch, capsys):
+    """Parts are written on their own thread; a write that fails there (the disk fills) ends
+    the sweep with one line (exit 1), and the parts written before it are whole, so the same
+    command resumes from them."""
+    import errno
+
+    real = runner.write_part
+    calls = []
+
+    def full(out, rows, schema):
+        calls.append(len(rows))
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device", str(out))
+        return real(out, rows, schema)
+
+    monkeypatch.setattr(runner, "write_part", full)
+    out = tmp_path / "out"
+    sweep = tmp_path / "s.toml"
+    sweep.write_text(textwrap.dedent("""
+        [sweep]
+        name = "tiny"
+        seed = 7
+        replicates = 6
+        [[study]]
+        name = "g"
+        scenario = "generic"
+        steps = 5
+        fixed = { "generic.n_small" = 3 }
+        vary = { "generic.revisionism_mean" = [0.2, 0.8] }
+        """))
+    args = ["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet", "--no-report"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "Traceback" not in err
+    kept = runner.completed(out)
+    assert 0 < len(kept) < 12
+    monkeypatch.setattr(runner, "write_part", real)
+    assert main(args) == 0
+    assert len(runner.completed(out)) == 12
