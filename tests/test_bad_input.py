@@ -198,6 +198,24 @@ def test_a_damaged_part_is_named_and_run_again(tmp_path, damage):
     assert len(pd.read_parquet(out / "runs")) == len(runner.load_results(clean))
 
 
+def tiny_sweep(folder: Path, replicates: int) -> Path:
+    """A sweep file of two points of a 3-state generic world over 5 years."""
+    path = folder / "s.toml"
+    path.write_text(textwrap.dedent(f"""
+        [sweep]
+        name = "tiny"
+        seed = 7
+        replicates = {replicates}
+        [[study]]
+        name = "g"
+        scenario = "generic"
+        steps = 5
+        fixed = {{ "generic.n_small" = 3 }}
+        vary = {{ "generic.revisionism_mean" = [0.2, 0.8] }}
+        """))
+    return path
+
+
 def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(tmp_path, monkeypatch, capsys):
     """The disk fills while the report's figures are written: the command says so in one line
     (exit 1), and no figure is left truncated (each goes through a temporary file)."""
@@ -217,19 +235,7 @@ def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(tmp_path, monke
 
     monkeypatch.setattr(Figure, "savefig", full)
     out = tmp_path / "out"
-    sweep = tmp_path / "s.toml"
-    sweep.write_text(textwrap.dedent("""
-        [sweep]
-        name = "tiny"
-        seed = 7
-        replicates = 2
-        [[study]]
-        name = "g"
-        scenario = "generic"
-        steps = 5
-        fixed = { "generic.n_small" = 3 }
-        vary = { "generic.revisionism_mean" = [0.2, 0.8] }
-        """))
+    sweep = tiny_sweep(tmp_path, replicates=2)
     assert main(["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err and "Traceback" not in err
@@ -258,19 +264,7 @@ def test_a_full_disk_while_parts_are_written_is_one_line_and_keeps_the_parts_bef
 
     monkeypatch.setattr(runner, "write_part", full)
     out = tmp_path / "out"
-    sweep = tmp_path / "s.toml"
-    sweep.write_text(textwrap.dedent("""
-        [sweep]
-        name = "tiny"
-        seed = 7
-        replicates = 6
-        [[study]]
-        name = "g"
-        scenario = "generic"
-        steps = 5
-        fixed = { "generic.n_small" = 3 }
-        vary = { "generic.revisionism_mean" = [0.2, 0.8] }
-        """))
+    sweep = tiny_sweep(tmp_path, replicates=6)
     args = ["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet", "--no-report"]
     assert main(args) == 1
     err = capsys.readouterr().err
