@@ -158,3 +158,11 @@ def _parser_with(handler):
     parser.add_argument("x")
     parser.set_defaults(handler=handler)
     return parser
+
+
+def test_an_executor_refuses_what_it_cannot_run():
+    for kwargs, message in (({"kind": "threads"}, "executor must be one of"),
+                            ({"workers": 0}, "workers must be at least 1"),
+                            ({"start": "spawn"}, "start must be forkserver or fork")):
+        with pytest.raises(ValueError, match=message):
+            Executor(**kwargs)
