@@ -427,6 +427,14 @@ class Executor:
         return self._backend[0]
 
 
+class Progress(tqdm):
+    """tqdm's bar without its monitor thread (which every bar starts, even a disabled one, and
+    which only helps bars that set a large ``miniters``): a process with no thread of its own
+    can fork, as the report does to draw its figures (``experiments.report.save_all``)."""
+
+    monitor_interval = 0
+
+
 def _plain_signals() -> None:
     """A worker ends quietly when ``close`` terminates it, and leaves Ctrl-C to the parent,
     which ends the workers: a forked worker would otherwise inherit the CLI's SIGTERM handler
@@ -476,7 +484,7 @@ def stream(items: Iterable[Item], executor: Executor | None = None, *, total: in
         executor = Executor(progress=executor.progress)  # starting workers would cost more
     work = batches(items, total, executor.workers, first=first, batch=batch, series=series,
                    everyone=everyone, light=light)
-    with tqdm(total=total, unit="run", desc=desc, file=sys.stderr, leave=False,
+    with Progress(total=total, unit="run", desc=desc, file=sys.stderr, leave=False,
               disable=not executor.progress, dynamic_ncols=True, delay=1.0) as bar:
         for records in executor.map_unordered(evaluate, work):
             bar.update(records.outcomes["item"].nunique())
