@@ -91,11 +91,17 @@ def save_all(plots: Sequence[Plot], folder: Path) -> list[str]:
         for plot in plots:
             _draw(plot, folder)
     else:
-        with warnings.catch_warnings(), Executor("processes", workers, start="fork") as executor:
-            warnings.filterwarnings("ignore", r"This process .* is multi-threaded",
-                                    DeprecationWarning)
-            for _ in executor.map_unordered(partial(_draw, folder=folder), plots):
-                pass
+        try:
+            with warnings.catch_warnings(), Executor("processes", workers,
+                                                     start="fork") as executor:
+                warnings.filterwarnings("ignore", r"This process .* is multi-threaded",
+                                        DeprecationWarning)
+                for _ in executor.map_unordered(partial(_draw, folder=folder), plots):
+                    pass
+        finally:  # a worker ended mid-figure (by an error in the other, a signal) left its temporary
+            for plot in plots:
+                for stray in folder.glob(f".{plot.stem}.*"):
+                    stray.unlink(missing_ok=True)
     return [name for plot in plots for name in plot.files]
 
 

@@ -218,19 +218,25 @@ def tiny_sweep(folder: Path, replicates: int) -> Path:
 
 def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(tmp_path, monkeypatch, capsys):
     """The disk fills while the report's figures are written: the command says so in one line
-    (exit 1), and no figure is left truncated (each goes through a temporary file)."""
+    (exit 1), and no figure is left truncated or half-made (each goes through a temporary file,
+    and the figures' workers, ended mid-figure when the other fails, leave none either)."""
     import errno
+    import time
 
     from matplotlib.figure import Figure
 
     real = Figure.savefig
-    calls = []
 
     def full(self, fname, *args, **kwargs):
-        calls.append(fname)
-        if len(calls) > 2:  # the first figure lands, then the disk is full
+        # chosen by name, not by a count, as the figures may be drawn by forked workers, each
+        # with its own count: the survival curves hit the full disk while the summary is
+        # being written
+        if Path(fname).name.startswith(".survival_"):
+            time.sleep(0.5)
             Path(fname).write_bytes(b"\x89PNG half")
             raise OSError(errno.ENOSPC, "No space left on device", str(fname))
+        if Path(fname).name.startswith(".summary_"):
+            time.sleep(2)
         return real(self, fname, *args, **kwargs)
 
     monkeypatch.setattr(Figure, "savefig", full)
