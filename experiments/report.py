@@ -82,10 +82,10 @@ def save_all(plots: Sequence[Plot], folder: Path) -> list[str]:
     a third of a sweep report's time, so two or more figures are drawn on two workers forked
     from this process, which has matplotlib and the tables loaded already; the files are the
     same bytes either way (a test). A fork copies only the thread that forks, so a process with
-    other Python threads (a Dask client, say) draws them itself. The
-    native pools of OpenBLAS and Arrow are idle here and are made safe across a fork by their
-    own at-fork handlers, which is why Python's warning about threads at a fork, which counts
-    them, is silenced for this fork alone."""
+    other Python threads (a Dask client, say) draws them itself. The native pools of OpenBLAS
+    and Arrow are idle here and are made safe across a fork by their own at-fork handlers,
+    which is why Python's warning about threads at a fork, which counts them, is silenced for
+    this fork alone."""
     workers = min(2, len(plots), os.cpu_count() or 1)
     if workers < 2 or threading.active_count() > 1:
         for plot in plots:
