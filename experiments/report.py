@@ -426,8 +426,7 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
         lines += ["**Reading.**", "", *reading(arms, pairs, regime, sens, study), ""]
         if "paired_by_member" in tables:
             lines += _members_section(tables["paired_by_member"], sweep, study.name)
-        lines += [f"![{f}]({f})" for plot in figures for f in plot.files if f.endswith(".png")]
-        lines.append("")
+        lines += [f"![{plot.stem}.png]({plot.stem}.png)" for plot in figures] + [""]
     lines += ["These are properties of the model under the stated parameters, not forecasts; "
               "with many focal states per world the Wilson intervals are optimistic, the paired "
               "intervals are not.", ""]
