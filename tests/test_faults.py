@@ -166,3 +166,13 @@ def test_an_executor_refuses_what_it_cannot_run():
                             ({"start": "spawn"}, "start must be forkserver or fork")):
         with pytest.raises(ValueError, match=message):
             Executor(**kwargs)
+
+
+def test_running_leaves_no_thread_behind():
+    """The engine's progress bar starts no monitor thread (tqdm's does, even disabled), so a
+    process that has run the model can still fork the report's figure workers."""
+    import threading
+
+    before = threading.active_count()
+    engine.run(paired([Setting.of("ukraine", "hedge")], replicate_seeds(1, 2)))
+    assert threading.active_count() == before
