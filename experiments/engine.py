@@ -94,11 +94,13 @@ def paired(settings: Sequence[Setting], seeds: Sequence[int]) -> list[Item]:
 class Records:
     """What a set of runs left: one row per (item, small state), with the item's keys, ``arm``,
     ``seed`` and ``error`` (the exception of a run that failed; its outcomes are missing); and the
-    yearly series when asked for."""
+    yearly series when asked for. A task's ``finish`` may pack them where they ran: ``packed``
+    then holds what it made of them (a sweep's Parquet part), beside the rows it kept."""
 
     outcomes: pd.DataFrame
     series: pd.DataFrame | None = None
     model_series: pd.DataFrame | None = None
+    packed: Any = None
 
     def by_setting(self, settings: Sequence[Setting]) -> dict[Setting, pd.DataFrame]:
         """The outcomes of ``paired(settings, seeds)`` split by setting, in replicate order."""
@@ -165,19 +167,23 @@ def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: boo
 
 @dataclass(frozen=True)
 class Task:
-    """A batch of items, in the small form shipped to workers; ``index`` numbers its items."""
+    """A batch of items, in the small form shipped to workers; ``first`` numbers its items.
+    ``finish``, a picklable function of the batch's records, runs where the batch ran, so that
+    what it makes of them (a sweep's encoded Parquet part) is what travels back."""
 
     items: tuple[Item, ...]
     first: int
     series: bool = False
     everyone: bool = False
     light: bool = False
+    finish: Callable[[Records], Records] | None = None
 
 
 def evaluate(task: Task) -> Records:
-    """Run every item of a batch. A run that raises becomes one row with its error and no
-    outcomes; the batch goes on (a failed run is data, not the end of the experiment). The
-    batch's records are gathered column by column and made one table at the end."""
+    """Run every item of a batch, then the task's ``finish``. A run that raises becomes one row
+    with its error and no outcomes; the batch goes on (a failed run is data, not the end of the
+    experiment). The batch's records are gathered column by column and made one table at the
+    end."""
     tune_allocator()
     runs: list[tuple[dict[str, Any], dict[str, np.ndarray] | None, str | None]] = []
     series, model_series = [], []
@@ -195,8 +201,12 @@ def evaluate(task: Task) -> Records:
                                 (model_series, recorder.model_columns())):
                 if table:
                     kept.append({**table, **keyed(keys, len(table["step"]))})
-    return Records(_outcome_table(runs), _table(series) if series else None,
-                   _table(model_series) if model_series else None)
+    return finished(task, Records(_outcome_table(runs), _table(series) if series else None,
+                                  _table(model_series) if model_series else None))
+
+
+def finished(task: Task, records: Records) -> Records:
+    return records if task.finish is None else task.finish(records)
 
 
 def _outcome_table(runs: list[tuple[dict[str, Any], dict[str, np.ndarray] | None, str | None]]
@@ -244,8 +254,8 @@ def lost(task: Task, retries: int) -> Records:
     line = f"WorkerLost: the worker process died running this batch, {retries} times"
     if not isinstance(task, Task):
         raise ChildProcessError(f"{line}: {task!r}")
-    return Records(_table([failure(item_keys(item, k), line)
-                           for k, item in enumerate(task.items, start=task.first)]))
+    return finished(task, Records(_table([failure(item_keys(item, k), line)
+                                          for k, item in enumerate(task.items, start=task.first)])))
 
 
 def _table(parts: list[dict[str, np.ndarray]]) -> pd.DataFrame:
@@ -460,21 +470,25 @@ def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[s
 
 def batches(items: Iterable[Item], total: int, workers: int, *, first: int = 0,
             batch: int | None = None, series: bool = False, everyone: bool = False,
-            light: bool = False) -> Iterator[Task]:
+            light: bool = False, finish: Callable[[Records], Records] | None = None
+            ) -> Iterator[Task]:
     """Consecutive items, ``batch`` at a time (default: about eight tasks per worker of the
     ``total``), taken from ``items`` only as tasks are sent."""
     size = batch or max(1, min(MAX_BATCH, -(-total // (8 * workers))))
     for k, chunk in enumerate(itertools.batched(items, size)):
-        yield Task(chunk, first + k * size, series, everyone, light)
+        yield Task(chunk, first + k * size, series, everyone, light, finish)
 
 
 def stream(items: Iterable[Item], executor: Executor | None = None, *, total: int | None = None,
            first: int = 0, batch: int | None = None, series: bool = False,
-           everyone: bool = False, light: bool = False, desc: str = "runs") -> Iterator[Records]:
+           everyone: bool = False, light: bool = False,
+           finish: Callable[[Records], Records] | None = None, desc: str = "runs"
+           ) -> Iterator[Records]:
     """The records of ``items`` batch by batch as they finish (rows carry ``item``: ``first`` +
-    the item's position); a progress bar on stderr when the executor asks for one. ``items``
-    may be a generator of ``total`` items (a sweep's), drawn on as batches are sent, so that
-    the parent holds a few batches' items however long the job."""
+    the item's position), each through ``finish`` where it ran (``Task``); a progress bar on
+    stderr when the executor asks for one. ``items`` may be a generator of ``total`` items (a
+    sweep's), drawn on as batches are sent, so that the parent holds a few batches' items
+    however long the job."""
     if total is None:
         items = list(items)
         total = len(items)
@@ -483,7 +497,7 @@ def stream(items: Iterable[Item], executor: Executor | None = None, *, total: in
             and executor._backend is None):
         executor = Executor(progress=executor.progress)  # starting workers would cost more
     work = batches(items, total, executor.workers, first=first, batch=batch, series=series,
-                   everyone=everyone, light=light)
+                   everyone=everyone, light=light, finish=finish)
     with Progress(total=total, unit="run", desc=desc, file=sys.stderr, leave=False,
               disable=not executor.progress, dynamic_ncols=True, delay=1.0) as bar:
         for records in executor.map_unordered(evaluate, work):

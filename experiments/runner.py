@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.engine import Executor, Item, Setting, stream
+from experiments.engine import Executor, Item, Records, Setting, stream
 from experiments.sweep import MEMBER, RUN_KEYS, Run, Sweep
 from model.records import OUTCOMES
 from scenarios.loader import InputError
@@ -162,17 +163,27 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
         os.close(dir_fd)
 
 
-def write_part(out: Path, rows: pd.DataFrame, table_schema: pa.Schema) -> None:
-    """One finished batch as one Parquet file, complete or absent. The table is built column
-    by column (a column the batch lacks is null), which costs the sweep's parent process a
-    quarter of what ``pa.Table.from_pandas`` does; pandas reads it back the same."""
+def pack_part(records: Records, table_schema: pa.Schema) -> Records:
+    """A finished batch as the bytes of its Parquet part, made in the worker that ran it (the
+    task's ``finish``), with one row per run and arm (keys and error) for the parent, which
+    then only writes the bytes: a batch crosses the pipe as a fifth of the bytes it took
+    pickled (54 against 260 kB for 50 runs of 30 states), and the parent's work does not grow
+    with the model's. The table is built column by column (a column the batch lacks is null),
+    a quarter of the work of ``pa.Table.from_pandas``; pandas reads it back the same."""
+    rows = records.outcomes
     table = pa.Table.from_arrays(
         [pa.array(rows[f.name].to_numpy(), type=f.type, from_pandas=True) if f.name in rows
          else pa.nulls(len(rows), f.type) for f in table_schema], schema=table_schema)
-    path = out / RUNS_DIR / f"part-{int(rows['run'].min()):08d}-{int(rows['run'].max()):08d}.parquet"
     buffer = pa.BufferOutputStream()
     pq.write_table(table, buffer, write_page_checksum=True)
-    data = buffer.getvalue().to_pybytes()
+    runs = rows.drop_duplicates("item")[["item", "run", "arm", "error"]].reset_index(drop=True)
+    return Records(runs, packed=buffer.getvalue().to_pybytes())
+
+
+def write_part(out: Path, runs: pd.DataFrame, data: bytes) -> None:
+    """One finished batch's Parquet part (``pack_part``), complete or absent, named by its
+    runs."""
+    path = out / RUNS_DIR / f"part-{int(runs['run'].min()):08d}-{int(runs['run'].max()):08d}.parquet"
     sidecar = sidecar_of(path)  # first: a part is never without its checksum
     atomic_write(sidecar, lambda tmp: tmp.write_text(hashlib.sha256(data).hexdigest() + "\n"))
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
@@ -200,28 +211,27 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     done, damaged = prepare(sweep, out)
     skipped = sum(1 for r in done if r % n == k)
     pending = (r for r in sweep.runs() if r.run % n == k and r.run not in done)
-    table_schema = schema(sweep)
+    pack = partial(pack_part, table_schema=schema(sweep))
     failed: list[tuple[int, str, str]] = []
     workers = executor.workers if executor is not None else 1
     runs_per_task = batch or max(1, min(50, -(-(mine - skipped) // (8 * workers))))
     # Whole runs in every task: a part holds every arm of its runs, and is named by them. The
-    # parts are written on a thread of their own (Arrow, hashing and fsync release the GIL), so
-    # that this thread goes on taking the workers' results: a worker whose result waits to be
-    # taken does not run. Leaving the block, by the end or by an error or a signal, writes every
+    # parts are written on a thread of their own (hashing and fsync release the GIL), so that
+    # this thread goes on taking the workers' results: a worker whose result waits to be taken
+    # does not run. Leaving the block, by the end or by an error or a signal, writes every
     # batch already received.
     writes: deque[Future[None]] = deque()
     with ThreadPoolExecutor(1, thread_name_prefix="parts") as writer:
         for records in stream(items(sweep, pending), executor,
                               total=(mine - skipped) * len(sweep.arms),
-                              batch=runs_per_task * len(sweep.arms), desc=sweep.name):
-            rows = records.outcomes
-            writes.append(writer.submit(write_part, out, rows, table_schema))
+                              batch=runs_per_task * len(sweep.arms), finish=pack,
+                              desc=sweep.name):
+            runs = records.outcomes
+            writes.append(writer.submit(write_part, out, runs, records.packed))
             while writes and (writes[0].done() or len(writes) > MAX_UNWRITTEN):
                 writes.popleft().result()  # a write's error (a full disk) is raised here
-            errors = rows["error"].notna()
-            if errors.any():  # a batch without failures, as a rule, costs nothing more
-                bad = rows[errors].drop_duplicates(["run", "arm"])
-                failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
+            bad = runs[runs["error"].notna()]
+            failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
         for write in writes:
             write.result()
     return SweepResult(mine, skipped, failed, out, damaged)

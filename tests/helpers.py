@@ -1,7 +1,10 @@
-"""Small worlds for tests: one great-power pair and a few small states, built in code."""
+"""Small worlds for tests: one great-power pair and a few small states, built in code; and a
+tiny sweep file."""
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from typing import Any
 
 from model.model import HedgeModel
@@ -46,3 +49,21 @@ class KillingEvaluate:
         if task.first == self.killer:
             os._exit(1)
         return evaluate(task)
+
+
+def tiny_sweep(folder: Path, replicates: int) -> Path:
+    """A sweep file of two points of a 3-state generic world over 5 years."""
+    path = folder / "s.toml"
+    path.write_text(textwrap.dedent(f"""
+        [sweep]
+        name = "tiny"
+        seed = 7
+        replicates = {replicates}
+        [[study]]
+        name = "g"
+        scenario = "generic"
+        steps = 5
+        fixed = {{ "generic.n_small" = 3 }}
+        vary = {{ "generic.revisionism_mean" = [0.2, 0.8] }}
+        """))
+    return path

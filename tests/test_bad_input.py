@@ -14,7 +14,7 @@ from experiments.engine import Executor
 from experiments.sweep import load_sweep, parse_sweep
 from hedgesim.cli import main
 from scenarios.loader import ScenarioError, load_scenario, parse_scenario
-from tests.helpers import scenario_data
+from tests.helpers import scenario_data, tiny_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = str(ROOT / "experiments" / "quick.toml")
@@ -198,24 +198,6 @@ def test_a_damaged_part_is_named_and_run_again(tmp_path, damage):
     assert len(pd.read_parquet(out / "runs")) == len(runner.load_results(clean))
 
 
-def tiny_sweep(folder: Path, replicates: int) -> Path:
-    """A sweep file of two points of a 3-state generic world over 5 years."""
-    path = folder / "s.toml"
-    path.write_text(textwrap.dedent(f"""
-        [sweep]
-        name = "tiny"
-        seed = 7
-        replicates = {replicates}
-        [[study]]
-        name = "g"
-        scenario = "generic"
-        steps = 5
-        fixed = {{ "generic.n_small" = 3 }}
-        vary = {{ "generic.revisionism_mean" = [0.2, 0.8] }}
-        """))
-    return path
-
-
 def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(tmp_path, monkeypatch, capsys):
     """The disk fills while the report's figures are written: the command says so in one line
     (exit 1), and no figure is left truncated or half-made (each goes through a temporary file,
@@ -262,11 +244,11 @@ def test_a_full_disk_while_parts_are_written_is_one_line_and_keeps_the_parts_bef
     real = runner.write_part
     calls = []
 
-    def full(out, rows, schema):
-        calls.append(len(rows))
+    def full(out, runs, data):
+        calls.append(len(runs))
         if len(calls) == 3:
             raise OSError(errno.ENOSPC, "No space left on device", str(out))
-        return real(out, rows, schema)
+        return real(out, runs, data)
 
     monkeypatch.setattr(runner, "write_part", full)
     out = tmp_path / "out"

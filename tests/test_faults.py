@@ -20,6 +20,7 @@ import pytest
 from experiments import engine, runner
 from experiments.engine import Executor, Setting, paired, replicate_seeds
 from experiments.sweep import load_sweep
+from tests.helpers import tiny_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,6 +61,22 @@ def test_a_run_that_kills_its_worker_is_recorded_and_the_others_go_on():
     done = table[table["error"].isna()].reset_index(drop=True)
     expected = clean.outcomes[~clean.outcomes["item"].isin(lost["item"])].reset_index(drop=True)
     pd.testing.assert_frame_equal(done[expected.columns], expected, check_dtype=False)
+
+
+def test_a_sweep_keeps_the_runs_that_kill_their_worker_as_failed_rows(tmp_path, monkeypatch):
+    """Parts are packed in the workers (the task's ``finish``); the parent packs the records
+    of a batch whose worker kept dying, so the sweep's dataset still has a row for every run
+    and names the failure."""
+    sweep = load_sweep(tiny_sweep(tmp_path, replicates=6))
+    monkeypatch.setattr(engine, "evaluate", _killing_evaluate(killer=6))  # run 2: items 6-8
+    result = runner.run_sweep(sweep, tmp_path / "out", Executor("processes", 2, serial_below=0),
+                              batch=1)
+    assert [(run, arm) for run, arm, _ in result.failed] == [(2, "balance"), (2, "bandwagon"), (2, "hedge")]
+    table = runner.load_results(tmp_path / "out")
+    assert set(table["run"]) == set(range(12))
+    lost = table[table["error"].notna()]
+    assert set(lost["run"]) == {2} and lost["error"].str.startswith("WorkerLost").all()
+    assert lost["survived"].isna().all() and table["error"].isna().sum() == len(table) - 3
 
 
 def _killing_evaluate(killer: int):

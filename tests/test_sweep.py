@@ -145,10 +145,15 @@ def frame(out: Path) -> pd.DataFrame:
 
 
 def test_results_do_not_depend_on_workers_or_executor(tmp_path):
+    """The same rows from every executor; and the Parquet parts that workers pack are, byte
+    for byte, the parts this process packs."""
     sweep = parse_sweep(tiny())
-    runner.run_sweep(sweep, tmp_path / "w1", Executor("serial"))
+    runner.run_sweep(sweep, tmp_path / "w1", Executor("serial"), batch=2)
     runner.run_sweep(sweep, tmp_path / "w2", Executor("processes", 2, serial_below=0), batch=2)
     runner.run_sweep(sweep, tmp_path / "dask", Executor("dask", 2, dask_processes=False), batch=3)
+    parts = {w: {p.name: p.read_bytes() for p in (tmp_path / w / "runs").glob("*part-*")}
+             for w in ("w1", "w2")}
+    assert len(parts["w1"]) == 12 and parts["w1"] == parts["w2"]  # 6 parts, 6 checksums
     one = frame(tmp_path / "w1")
     assert len(one) == 12 * 3 * 4 and one["error"].isna().all()  # runs × arms × focal states
     pd.testing.assert_frame_equal(one, frame(tmp_path / "w2"))
