@@ -2,17 +2,18 @@
 
 Prints model runs per second (one run = one strategy arm of one seed) through the engine with 1
 and 2 workers (the sweep's path: records streamed to Parquet), the parallel efficiency (2-worker
-rate / twice the 1-worker rate), the CPU the 2-worker sweep's parent spends a run (taking the
-parts the workers packed and writing them), and as the reference measured in the same run the
-rate of bare ``Simulation(...).run()`` calls in a loop (the engine's overhead is the gap), of
-two such loops at once on the two workers (what the shared machine gives two processes at the
-time: the ceiling of the efficiency) and of the Mesa model stepped year by year (what the
-engine's batch path saves). Each round measures all five one after another, and the medians over
-rounds are printed, so that a drift of the shared machine's speed moves the figures and their
-references alike. The 2 workers are started once before the rounds (a sweep starts them once,
-whatever its size); their start-up is printed apart. Then the peak memory (ru_maxrss of a fresh
-child process) of sweeps of 1,000 and 10,000 runs (and 100,000 with --full). Targets (issue 13):
->= 1,000 runs/s with 2 workers, >= 90% efficiency, flat memory.
+rate / twice the 1-worker rate), the CPU the 2-worker sweep's parent spends a run (making the
+items and taking the workers' reports; the workers write the parts), and as the reference
+measured in the same run the rate of bare ``Simulation(...).run()`` calls in a loop (the
+engine's overhead is the gap), of two such loops at once on the two workers (what the shared
+machine gives two processes at the time: the ceiling of the efficiency) and of the Mesa model
+stepped year by year (what the engine's batch path saves). Each round measures all five one
+after another, and the medians over rounds are printed, so that a drift of the shared machine's
+speed moves the figures and their references alike. The 2 workers are started once before the
+rounds (a sweep starts them once, whatever its size); their start-up is printed apart. Then the
+peak memory (ru_maxrss of a fresh child process) of sweeps of 1,000 and 10,000 runs (and 100,000
+with --full). Targets (issue 13): >= 1,000 runs/s with 2 workers, >= 90% efficiency, flat
+memory.
 
     python benchmarks/bench_sweep.py [--quick | --full]
 """

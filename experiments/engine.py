@@ -94,13 +94,11 @@ def paired(settings: Sequence[Setting], seeds: Sequence[int]) -> list[Item]:
 class Records:
     """What a set of runs left: one row per (item, small state), with the item's keys, ``arm``,
     ``seed`` and ``error`` (the exception of a run that failed; its outcomes are missing); and the
-    yearly series when asked for. A task's ``finish`` may pack them where they ran: ``packed``
-    then holds what it made of them (a sweep's Parquet part), beside the rows it kept."""
+    yearly series when asked for."""
 
     outcomes: pd.DataFrame
     series: pd.DataFrame | None = None
     model_series: pd.DataFrame | None = None
-    packed: Any = None
 
     def by_setting(self, settings: Sequence[Setting]) -> dict[Setting, pd.DataFrame]:
         """The outcomes of ``paired(settings, seeds)`` split by setting, in replicate order."""
@@ -168,8 +166,9 @@ def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: boo
 @dataclass(frozen=True)
 class Task:
     """A batch of items, in the small form shipped to workers; ``first`` numbers its items.
-    ``finish``, a picklable function of the batch's records, runs where the batch ran, so that
-    what it makes of them (a sweep's encoded Parquet part) is what travels back."""
+    ``finish``, a picklable function of the batch's records, runs where the batch ran, and the
+    records it returns are what travels back: a sweep's writes the batch's Parquet part there
+    and returns one row per run."""
 
     items: tuple[Item, ...]
     first: int

@@ -2,11 +2,11 @@
 
 Results live in ``DIR/runs/``, a Parquet dataset with one row per (run, strategy arm, focal
 state): the record of ``model.records.OUTCOMES`` with the run's keys and factors. Load it with
-``pd.read_parquet(DIR / "runs")``. Each finished batch is written to a hidden temporary file and
-renamed into place, so a part file is either complete or absent: an interrupted sweep (Ctrl-C,
-kill -9, a crash) loses at most the batches in flight, and rerunning the same command skips every
-run already on disk. ``DIR/manifest.json`` holds the sweep definition and its digest; a different
-sweep pointed at the same DIR is refused.
+``pd.read_parquet(DIR / "runs")``. Each finished batch is written, by the worker that ran it, to
+a hidden temporary file and renamed into place, so a part file is either complete or absent: an
+interrupted sweep (Ctrl-C, kill -9, a crash) loses at most the batches in flight, and rerunning
+the same command skips every run already on disk. ``DIR/manifest.json`` holds the sweep
+definition and its digest; a different sweep pointed at the same DIR is refused.
 
 Each part has its SHA-256 beside it (``_part-….parquet.sha256``, written first; Parquet readers
 skip it) and Parquet's own page checksums: a part that is damaged (a truncated or empty file, a
@@ -23,9 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -43,7 +41,6 @@ from scenarios.loader import InputError
 RUNS_DIR = "runs"
 CHECKSUM = ".sha256"  # _PART.sha256 beside each part: its SHA-256 ("_": Parquet readers skip it)
 MANIFEST = "manifest.json"
-MAX_UNWRITTEN = 4  # batches received and not yet on disk, at most (the parent's memory is flat)
 ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
 KEYS: dict[str, pa.DataType] = {k: pa.string() if k in ("study", "arm") else pa.int64()
                                  for k in RUN_KEYS}
@@ -150,12 +147,17 @@ def completed(out: Path, repair: bool = False) -> set[int] | tuple[set[int], lis
 
 
 def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
-    """Write through a temporary file beside ``path``, then rename: complete or absent."""
+    """Write through a temporary file beside ``path``, then rename: complete or absent (the
+    temporary file is removed when the write or the rename fails)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    write(tmp)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
@@ -163,13 +165,12 @@ def atomic_write(path: Path, write: Callable[[Path], Any]) -> None:
         os.close(dir_fd)
 
 
-def pack_part(records: Records, table_schema: pa.Schema) -> Records:
-    """A finished batch as the bytes of its Parquet part, made in the worker that ran it (the
-    task's ``finish``), with one row per run and arm (keys and error) for the parent, which
-    then only writes the bytes: a batch crosses the pipe as a fifth of the bytes it took
-    pickled (54 against 260 kB for 50 runs of 30 states), and the parent's work does not grow
-    with the model's. The table is built column by column (a column the batch lacks is null),
-    a quarter of the work of ``pa.Table.from_pandas``; pandas reads it back the same."""
+def write_batch(records: Records, out: Path, table_schema: pa.Schema) -> Records:
+    """A task's ``finish``: the batch's Parquet part written where the batch ran, by the worker,
+    so that neither its rows nor their writing pass through the sweep's parent (whose work then
+    does not grow with the workers'); what travels back is one row per run and arm, its keys
+    and error. The table is built column by column (a column the batch lacks is null), a
+    quarter of the work of ``pa.Table.from_pandas``; pandas reads it back the same."""
     rows = records.outcomes
     table = pa.Table.from_arrays(
         [pa.array(rows[f.name].to_numpy(), type=f.type, from_pandas=True) if f.name in rows
@@ -177,12 +178,13 @@ def pack_part(records: Records, table_schema: pa.Schema) -> Records:
     buffer = pa.BufferOutputStream()
     pq.write_table(table, buffer, write_page_checksum=True)
     runs = rows.drop_duplicates("item")[["item", "run", "arm", "error"]].reset_index(drop=True)
-    return Records(runs, packed=buffer.getvalue().to_pybytes())
+    write_part(out, runs, buffer.getvalue().to_pybytes())
+    return Records(runs)
 
 
 def write_part(out: Path, runs: pd.DataFrame, data: bytes) -> None:
-    """One finished batch's Parquet part (``pack_part``), complete or absent, named by its
-    runs."""
+    """One finished batch's Parquet file, complete or absent, named by its runs, with its
+    checksum."""
     path = out / RUNS_DIR / f"part-{int(runs['run'].min()):08d}-{int(runs['run'].max()):08d}.parquet"
     sidecar = sidecar_of(path)  # first: a part is never without its checksum
     atomic_write(sidecar, lambda tmp: tmp.write_text(hashlib.sha256(data).hexdigest() + "\n"))
@@ -211,29 +213,19 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     done, damaged = prepare(sweep, out)
     skipped = sum(1 for r in done if r % n == k)
     pending = (r for r in sweep.runs() if r.run % n == k and r.run not in done)
-    pack = partial(pack_part, table_schema=schema(sweep))
+    write = partial(write_batch, out=out.resolve(), table_schema=schema(sweep))
     failed: list[tuple[int, str, str]] = []
     workers = executor.workers if executor is not None else 1
     runs_per_task = batch or max(1, min(50, -(-(mine - skipped) // (8 * workers))))
-    # Whole runs in every task: a part holds every arm of its runs, and is named by them. The
-    # parts are written on a thread of their own (hashing and fsync release the GIL), so that
-    # this thread goes on taking the workers' results: a worker whose result waits to be taken
-    # does not run. Leaving the block, by the end or by an error or a signal, writes every
-    # batch already received.
-    writes: deque[Future[None]] = deque()
-    with ThreadPoolExecutor(1, thread_name_prefix="parts") as writer:
-        for records in stream(items(sweep, pending), executor,
-                              total=(mine - skipped) * len(sweep.arms),
-                              batch=runs_per_task * len(sweep.arms), finish=pack,
-                              desc=sweep.name):
-            runs = records.outcomes
-            writes.append(writer.submit(write_part, out, runs, records.packed))
-            while writes and (writes[0].done() or len(writes) > MAX_UNWRITTEN):
-                writes.popleft().result()  # a write's error (a full disk) is raised here
-            bad = runs[runs["error"].notna()]
-            failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
-        for write in writes:
-            write.result()
+    # Whole runs in every task: a part holds every arm of its runs, and is named by them. Each
+    # batch's part is on disk before its worker reports it done (``write_batch``), so a batch
+    # this loop has seen is never lost, whatever ends the sweep.
+    for records in stream(items(sweep, pending), executor,
+                          total=(mine - skipped) * len(sweep.arms),
+                          batch=runs_per_task * len(sweep.arms), finish=write, desc=sweep.name):
+        runs = records.outcomes
+        bad = runs[runs["error"].notna()]
+        failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
     return SweepResult(mine, skipped, failed, out, damaged)
 
 

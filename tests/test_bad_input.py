@@ -7,6 +7,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from experiments import engine, runner
@@ -192,8 +193,6 @@ def test_a_damaged_part_is_named_and_run_again(tmp_path, damage):
     result = runner.run_sweep(sweep, out)
     assert [d.split(":")[0] for d in result.damaged] == [part.name]
     assert result.skipped == result.total - 1
-    import pandas as pd
-
     pd.testing.assert_frame_equal(runner.load_results(out), runner.load_results(clean))
     assert len(pd.read_parquet(out / "runs")) == len(runner.load_results(clean))
 
@@ -234,23 +233,27 @@ def test_a_full_disk_is_one_line_and_leaves_no_half_written_file(tmp_path, monke
     assert runner.completed(out)  # the runs themselves are safe on disk
 
 
-def test_a_full_disk_while_parts_are_written_is_one_line_and_keeps_the_parts_before(
-        tmp_path, monkeypatch, capsys):
-    """Parts are written on their own thread; a write that fails there (the disk fills) ends
-    the sweep with one line (exit 1), and the parts written before it are whole, so the same
-    command resumes from them."""
+def _fills_the_disk_at(first_run: int):
+    """``runner.write_part``, except that the part starting at ``first_run`` finds the disk
+    full."""
     import errno
 
     real = runner.write_part
-    calls = []
 
     def full(out, runs, data):
-        calls.append(len(runs))
-        if len(calls) == 3:
+        if int(runs["run"].min()) == first_run:
             raise OSError(errno.ENOSPC, "No space left on device", str(out))
         return real(out, runs, data)
 
-    monkeypatch.setattr(runner, "write_part", full)
+    return full
+
+
+def test_a_full_disk_while_parts_are_written_is_one_line_and_keeps_the_parts_before(
+        tmp_path, monkeypatch, capsys):
+    """A part's write fails (the disk fills): the sweep ends with one line (exit 1), and the
+    parts written before it are whole, so the same command resumes from them."""
+    real = runner.write_part
+    monkeypatch.setattr(runner, "write_part", _fills_the_disk_at(4))
     out = tmp_path / "out"
     sweep = tiny_sweep(tmp_path, replicates=6)
     args = ["sweep", str(sweep), "--out", str(out), "--workers", "1", "--quiet", "--no-report"]
@@ -262,3 +265,30 @@ def test_a_full_disk_while_parts_are_written_is_one_line_and_keeps_the_parts_bef
     monkeypatch.setattr(runner, "write_part", real)
     assert main(args) == 0
     assert len(runner.completed(out)) == 12
+
+
+def test_a_write_that_fails_in_a_worker_ends_the_sweep_and_keeps_its_parts(tmp_path):
+    """Workers write their batches' parts. One whose write fails (here a directory stands where
+    a part's checksum goes) ends the sweep with the operating system's error, which the CLI
+    says in one line; the failed write leaves no temporary file, every part already written is
+    whole (the other worker, ended mid-write, may leave a hidden temporary file, which the
+    resumed sweep removes), and once the obstacle is gone the sweep resumes to the
+    uninterrupted sweep's rows."""
+    import errno
+
+    sweep = load_sweep(tiny_sweep(tmp_path, replicates=6))
+    out = tmp_path / "out"
+    runner.prepare(sweep, out)
+    obstacle = runner.sidecar_of(out / "runs" / "part-00000004-00000005.parquet")
+    obstacle.mkdir()
+    with pytest.raises(OSError) as raised:
+        runner.run_sweep(sweep, out, Executor("processes", 2, serial_below=0), batch=2)
+    assert raised.value.errno == errno.EISDIR
+    kept = runner.completed(out)  # each part checked against its checksum
+    assert 4 not in kept and 0 < len(kept) < 12
+    assert not list((out / "runs").glob("._part-00000004-*.tmp"))
+    obstacle.rmdir()
+    runner.run_sweep(sweep, out)
+    assert not list((out / "runs").glob(".*"))
+    runner.run_sweep(sweep, tmp_path / "clean")
+    pd.testing.assert_frame_equal(runner.load_results(out), runner.load_results(tmp_path / "clean"))

@@ -64,7 +64,7 @@ def test_a_run_that_kills_its_worker_is_recorded_and_the_others_go_on():
 
 
 def test_a_sweep_keeps_the_runs_that_kill_their_worker_as_failed_rows(tmp_path, monkeypatch):
-    """Parts are packed in the workers (the task's ``finish``); the parent packs the records
+    """Workers write their batches' parts (the task's ``finish``); the parent writes the part
     of a batch whose worker kept dying, so the sweep's dataset still has a row for every run
     and names the failure."""
     sweep = load_sweep(tiny_sweep(tmp_path, replicates=6))
