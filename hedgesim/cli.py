@@ -137,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hedgesim: error: {err}", file=sys.stderr)
         return 2
     except OSError as err:  # a full disk, a folder removed under us: said, not a traceback
-        where = f" ({err.filename})" if getattr(err, "filename", None) else ""
+        path = getattr(err, "filename2", None) or getattr(err, "filename", None)  # a rename's target
+        where = f" ({path})" if path else ""
         print(f"hedgesim: error: {err.strerror or err}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

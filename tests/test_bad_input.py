@@ -267,28 +267,25 @@ def test_a_full_disk_while_parts_are_written_is_one_line_and_keeps_the_parts_bef
     assert len(runner.completed(out)) == 12
 
 
-def test_a_write_that_fails_in_a_worker_ends_the_sweep_and_keeps_its_parts(tmp_path):
+def test_a_write_that_fails_in_a_worker_is_one_line_and_keeps_the_parts(tmp_path, capsys):
     """Workers write their batches' parts. One whose write fails (here a directory stands where
-    a part's checksum goes) ends the sweep with the operating system's error, which the CLI
-    says in one line; the failed write leaves no temporary file, every part already written is
-    whole (the other worker, ended mid-write, may leave a hidden temporary file, which the
-    resumed sweep removes), and once the obstacle is gone the sweep resumes to the
-    uninterrupted sweep's rows."""
-    import errno
-
-    sweep = load_sweep(tiny_sweep(tmp_path, replicates=6))
+    a part's checksum goes) ends the sweep with one line naming it (exit 1); the failed write
+    leaves no temporary file, every part already written is whole (the other worker, ended
+    mid-write, may leave a hidden temporary file, which the resumed sweep removes), and once
+    the obstacle is gone the same command resumes to the uninterrupted sweep's rows."""
+    sweep = tiny_sweep(tmp_path, replicates=400)  # 800 runs: parts of 50 runs on 2 workers
     out = tmp_path / "out"
-    runner.prepare(sweep, out)
-    obstacle = runner.sidecar_of(out / "runs" / "part-00000004-00000005.parquet")
-    obstacle.mkdir()
-    with pytest.raises(OSError) as raised:
-        runner.run_sweep(sweep, out, Executor("processes", 2, serial_below=0), batch=2)
-    assert raised.value.errno == errno.EISDIR
+    obstacle = runner.sidecar_of(out / "runs" / "part-00000050-00000099.parquet")
+    obstacle.mkdir(parents=True)
+    args = ["sweep", str(sweep), "--out", str(out), "--workers", "2", "--quiet", "--no-report"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err == f"hedgesim: error: Is a directory ({obstacle})\n"
     kept = runner.completed(out)  # each part checked against its checksum
-    assert 4 not in kept and 0 < len(kept) < 12
-    assert not list((out / "runs").glob("._part-00000004-*.tmp"))
+    assert 50 not in kept and 0 < len(kept) < 800
+    assert not list((out / "runs").glob("._part-00000050-*.tmp"))
     obstacle.rmdir()
-    runner.run_sweep(sweep, out)
+    assert main(args) == 0
     assert not list((out / "runs").glob(".*"))
-    runner.run_sweep(sweep, tmp_path / "clean")
+    runner.run_sweep(load_sweep(sweep), tmp_path / "clean")
     pd.testing.assert_frame_equal(runner.load_results(out), runner.load_results(tmp_path / "clean"))
