@@ -3,7 +3,7 @@ allocator setting (``engine.tune_allocator``) and the compiled model from its ca
 every worker starts warm instead of loading it at its first task (model/compiled.py)."""
 
 from experiments import engine
-from model.compiled import warm_up
+from model.model import warm_up
 
 engine.tune_allocator()
 warm_up()

@@ -139,12 +139,3 @@ def vector_exp(x: np.ndarray) -> None:
 def vector_log(x: np.ndarray) -> None:
     """x = log(x), in place (by numpy, for arrays of NUMPY_FROM elements or more)."""
     _in_place(x, True)
-
-
-def warm_up() -> Path:
-    """Compile now, or load from the cache, rather than in the first run (``make setup`` and
-    the sweep's worker server call it). Returns the cache folder."""
-    from model.model import HedgeModel
-
-    HedgeModel("generic", steps=1, overrides={"generic.n_small": 3}).run()
-    return cache_dir()

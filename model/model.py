@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import mesa
@@ -12,7 +13,7 @@ import numpy as np
 from agents.great_power import GreatPower, choose_stance
 from agents.small_state import SmallState, adopt_instruments, decide, gumbel, threat_and_rival
 from model import mechanisms as m
-from model.compiled import borrowed, compiled, entry_point
+from model.compiled import borrowed, cache_dir, compiled, entry_point
 from model.records import model_row, year_table, yearly_collector
 from model.world import State, World, build_world, rival_alignment
 from scenarios.loader import Scenario, draw_generic_entities, load_scenario
@@ -370,3 +371,11 @@ def activation_groups(params: Params, n: int) -> np.ndarray:
     k = 1 if params.activation == "synchronous" else max(min(params.activation_groups, n), 1)
     sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
     return np.cumsum([0, *sizes])
+
+
+def warm_up() -> Path:
+    """Compile the year now, or load it from the cache, rather than in the first run (``make
+    setup``, the page's server and the sweep's worker server call it). Returns the cache
+    folder."""
+    HedgeModel("generic", steps=1, overrides={"generic.n_small": 3}).run()
+    return cache_dir()
