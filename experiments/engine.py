@@ -205,6 +205,8 @@ def evaluate(task: Task) -> Records:
 
 
 def finished(task: Task, records: Records) -> Records:
+    """A batch's records through its task's ``finish``: in the worker for a batch that ran, in
+    the parent for one whose worker kept dying (``lost``), so both come back the same way."""
     return records if task.finish is None else task.finish(records)
 
 
