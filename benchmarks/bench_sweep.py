@@ -75,7 +75,7 @@ def sweep_rate(n: int, executor: Executor, seed: int = 1) -> float:
 
 
 def parent_cpu() -> float:
-    """CPU seconds of this process, all its threads (the parts' writer among them)."""
+    """CPU seconds of this process, all its threads (the pool's manager and feeder among them)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
