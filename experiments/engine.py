@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +31,9 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from experiments.processes import die_with_parent
 from model.records import Recorder, outcome_columns
-from scenarios.loader import Scenario, load_scenario
+from scenarios.loader import InputError, Scenario, load_scenario
 
 if TYPE_CHECKING:
     from model.model import Simulation
@@ -43,6 +44,24 @@ MAX_BATCH = 50  # items per task at most
 MAX_RETRIES = 3  # deaths of a worker on one task before its runs are recorded as failed
 SCALAR = (bool, int, float, str, np.generic)  # a key value a column is made of at once
 SERIAL_BELOW = 300  # runs: fewer run in this process, as starting local workers takes seconds
+
+
+class WorkersCannotStart(RuntimeError):
+    """The local worker processes died as they started: as a rule a script that runs the
+    engine without ``if __name__ == "__main__":``, which every worker re-runs on import."""
+
+
+class TooBig(InputError):
+    """A job that would not fit in this machine's memory (``check_memory``)."""
+
+
+class RunsFailed(RuntimeError):
+    """Every run of a call failed: its first error is named, no table of errors is returned."""
+
+
+NO_GUARD = ("the worker processes could not start: a script that runs hedgesim on several "
+            "workers must do so under `if __name__ == \"__main__\":` (each worker imports the "
+            "script), or run on one worker (Executor(\"serial\"), --workers 1)")
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,21 @@ class Item:
     setting: Setting
     seed: int
     keys: tuple[tuple[str, Any], ...] = ()
+
+
+def check_memory(sizes: Iterable[tuple[int, int]], workers: int, rows: int = 0) -> None:
+    """Refuse, before any work starts, a job whose largest world (small states, great powers)
+    would not fit in the memory left on this machine with ``workers`` processes running it and
+    ``rows`` record rows kept (``model.footprint``): one line naming the estimate."""
+    from model.footprint import available_bytes, gib, needed_bytes
+
+    n, g = (max(side) for side in zip(*sizes, strict=True))
+    need, have = needed_bytes(n, g, workers, rows), available_bytes()
+    if need > have:
+        kept = f" and {rows:,} record rows kept" if rows else ""
+        raise TooBig(f"a world of {n:,} small states and {g} great powers on {workers} worker(s)"
+                     f"{kept} needs about {gib(need)} of memory, and {gib(have)} is available: "
+                     f"use a smaller world, fewer workers or fewer replicates")
 
 
 def replicate_seed(base_seed: int, i: int) -> int:
@@ -216,9 +250,10 @@ def _outcome_table(runs: list[tuple[dict[str, Any], dict[str, np.ndarray] | None
     When every run succeeded with the same keys (a batch of one study, as a rule), each key
     column is made at once, repeating the runs' values over their rows."""
     names = list(runs[0][0])
-    values = {c: [keys[c] for keys, _, _ in runs] for c in names}
-    if (all(columns is not None and list(keys) == names for keys, columns, _ in runs)
-            and all(isinstance(v, SCALAR) for vs in values.values() for v in vs)):
+    same = all(columns is not None and list(keys) == names for keys, columns, _ in runs)
+    # a batch may span two studies with other keys: look the keys up only once they agree
+    values = {c: [keys[c] for keys, _, _ in runs] for c in names} if same else {}
+    if same and all(isinstance(v, SCALAR) for vs in values.values() for v in vs):
         counts = [len(columns["state"]) for _, columns, _ in runs]
         table = {c: np.repeat(np.array(vs, dtype=object if any(isinstance(v, str) for v in vs)
                                        else None), counts) for c, vs in values.items()}
@@ -410,14 +445,23 @@ class Executor:
                 pool = self._start_pool()
 
     def _start_pool(self) -> ProcessPoolExecutor:
+        """The local pool, started with a probe: workers that die as they start (a script
+        without a main guard) end the call with ``WorkersCannotStart``, not with every run
+        recorded as lost."""
         if self._backend is None:
             import multiprocessing
 
             context = multiprocessing.get_context(self.start)
             if self.start == "forkserver":
                 context.set_forkserver_preload(["experiments.worker"])
-            self._backend = (ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                                 initializer=_plain_signals),)
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                       initializer=_plain_signals)
+            self._backend = (pool,)
+            try:
+                pool.submit(_ready).result()
+            except BrokenProcessPool:
+                self.close()
+                raise WorkersCannotStart(NO_GUARD) from None
         return self._backend[0]
 
     def _start_dask(self) -> Any:
@@ -449,9 +493,25 @@ class Progress(tqdm):
 def _plain_signals() -> None:
     """A worker ends quietly when ``close`` terminates it, and leaves Ctrl-C to the parent,
     which ends the workers: a forked worker would otherwise inherit the CLI's SIGTERM handler
-    and print a traceback on the way out."""
+    and print a traceback on the way out. It ends with its parent (``die_with_parent``)."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    die_with_parent()
+
+
+def _ready() -> bool:
+    """The probe a new pool runs first: that its workers can start at all."""
+    return True
+
+
+def _bootstrapping() -> bool:
+    """Whether this process is a worker still importing the user's script (forkserver and spawn
+    import ``__main__`` in every worker): work asked for there comes from a script without a
+    main guard, which would otherwise start pools of workers from each worker."""
+    import multiprocessing
+
+    return bool(getattr(multiprocessing.current_process(), "_inheriting", False))
 
 
 def _windowed(submit: Callable[[Task], Any], wait_first: Callable[[set], tuple[set, set]],
@@ -490,6 +550,8 @@ def stream(items: Iterable[Item], executor: Executor | None = None, *, total: in
     stderr when the executor asks for one. ``items`` may be a generator of ``total`` items (a
     sweep's), drawn on as batches are sent, so that the parent holds a few batches' items
     however long the job."""
+    if _bootstrapping():
+        raise SystemExit(1)  # a worker importing an unguarded script: end it quietly (NO_GUARD)
     if total is None:
         items = list(items)
         total = len(items)
@@ -497,6 +559,8 @@ def stream(items: Iterable[Item], executor: Executor | None = None, *, total: in
     if (executor.kind == "processes" and total < executor.serial_below
             and executor._backend is None):
         executor = Executor(progress=executor.progress)  # starting workers would cost more
+    elif executor._backend is None and executor.workers > max(1, total):
+        executor = replace(executor, workers=max(1, total))  # no more workers than runs
     work = batches(items, total, executor.workers, first=first, batch=batch, series=series,
                    everyone=everyone, light=light, finish=finish)
     with Progress(total=total, unit="run", desc=desc, file=sys.stderr, leave=False,
@@ -521,8 +585,17 @@ def run(items: Sequence[Item], executor: Executor | None = None, *, series: bool
                                                                  ignore_index=True)
 
     outcomes = ordered([p.outcomes for p in parts])
+    if outcomes is not None:
+        all_failed(outcomes["error"])
     return Records(outcomes if outcomes is not None else pd.DataFrame(),
                    ordered([p.series for p in parts]), ordered([p.model_series for p in parts]))
+
+
+def all_failed(errors: pd.Series) -> None:
+    """Raise ``RunsFailed`` naming the first error when every run failed: a table of nothing
+    but errors is never returned as if it were results."""
+    if len(errors) and errors.notna().all():
+        raise RunsFailed(f"every run failed ({len(errors):,} rows); the first: {errors.iloc[0]}")
 
 
 def run_replicates(scenario: str | Scenario, *, replicates: int, seed: int = 0,

@@ -36,6 +36,7 @@ from experiments.counterfactual import (
     _pct,
 )
 from experiments.engine import Executor
+from experiments.runner import atomic_write
 from experiments.style import CLASS_COLOURS, COLOURS, LINESTYLES, TIE_COLOUR
 from experiments.sweep import Study, Sweep
 
@@ -74,7 +75,10 @@ class Plot:
 
 
 def _draw(plot: Plot, folder: Path) -> None:
-    save(plot.draw(*plot.args), folder, plot.stem)
+    # Labels come from users' files (factor levels, names): "$" in them is text, not mathtext
+    # that matplotlib could fail to parse after every run has finished.
+    with matplotlib.rc_context({"text.parse_math": False}):
+        save(plot.draw(*plot.args), folder, plot.stem)
 
 
 def save_all(plots: Sequence[Plot], folder: Path) -> list[str]:
@@ -114,15 +118,8 @@ def subplots(*grid: int, figsize: tuple[float, float], **kwargs: Any) -> tuple[F
 
 
 def write_text(path: Path, text: str) -> None:
-    """A text file written atomically (temporary file, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """A text file written atomically (``runner.atomic_write``: complete or absent)."""
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), sync=False)
 
 
 def write_csv(path: Path, table: pd.DataFrame) -> None:
@@ -371,6 +368,9 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
     if sweep.description:
         lines += [sweep.description, ""]
     n_fail = results.loc[results["error"].notna(), "run"].nunique()
+    if (n_done := results["run"].nunique()) < sweep.size():
+        lines += [f"**Incomplete: {n_done:,} of the sweep's {sweep.size():,} runs are on disk**; "
+                  f"rerun the same `hedgesim sweep` command to finish it.", ""]
     lines += [f"{results['run'].nunique()} runs × {len(sweep.arms)} arms "
               f"({', '.join(sweep.arms)}), base seed {sweep.seed}; every arm of a run uses the "
               f"same seed (paired comparisons). Failed runs: {n_fail}"
@@ -813,9 +813,8 @@ def write_history(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], out: Pat
     for stem, frame in {"panel": panel, **tables}.items():
         plain = frame.astype({c: str for c in frame.columns if frame[c].dtype.name == "category"})
         write_csv(out / f"{stem}.csv", plain)
-        tmp = out / f".{stem}.parquet.tmp"
-        plain.to_parquet(tmp, index=False)
-        os.replace(tmp, out / f"{stem}.parquet")
+        atomic_write(out / f"{stem}.parquet", lambda tmp, t=plain: t.to_parquet(tmp, index=False),
+                     sync=False)
         written += [out / f"{stem}.csv", out / f"{stem}.parquet"]
     title = (f"Majors and their contiguous minors, {int(panel['year'].min())}-"
              f"{int(panel['year'].max())}: {len(panel):,} dyad-years")

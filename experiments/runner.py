@@ -20,10 +20,14 @@ shards is the unsharded sweep, row for row.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,14 +37,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.engine import Executor, Item, Records, Setting, stream
+from experiments.engine import Executor, Item, Records, Setting, check_memory, stream
 from experiments.sweep import MEMBER, RUN_KEYS, Run, Sweep
+from model.provenance import provenance
 from model.records import OUTCOMES
 from scenarios.loader import InputError
 
 RUNS_DIR = "runs"
 CHECKSUM = ".sha256"  # _PART.sha256 beside each part: its SHA-256 ("_": Parquet readers skip it)
 MANIFEST = "manifest.json"
+LOCK = ".lock-"  # DIR/.lock-I-of-N: held by the command writing shard I of N (``results_lock``)
 ARROW = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "str": pa.string()}
 KEYS: dict[str, pa.DataType] = {k: pa.string() if k in ("study", "arm") else pa.int64()
                                  for k in RUN_KEYS}
@@ -79,29 +85,71 @@ def items(sweep: Sweep, runs: Iterable[Run]) -> Iterator[Item]:
                        keys)
 
 
-def prepare(sweep: Sweep, out: Path) -> tuple[set[int], list[str]]:
-    """Create DIR or check that it holds this sweep; the runs already on disk, and the damaged
-    parts removed so that their runs are run again."""
+def prepare(sweep: Sweep, out: Path, shard: tuple[int, int], hold: ExitStack
+            ) -> tuple[set[int], list[str]]:
+    """Create DIR or check that it holds this sweep, then take its lock for this shard
+    (``results_lock``, held by ``hold``); the runs already on disk, and the damaged parts
+    removed so that their runs are run again."""
     manifest = {"sweep": sweep.data, "path": str(Path(sweep.path).resolve()),
-                "digest": sweep.digest()}
+                "digest": sweep.digest(), **provenance()}
     path = out / MANIFEST
     if path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = read_manifest(path)
         if old.get("digest") != manifest["digest"]:
             raise InputError(f"{out}: holds results of a different sweep ({old.get('path')}, or "
                              f"its scenarios changed); use another --out or remove it")
-    elif out.exists() and any(p.name != RUNS_DIR for p in out.iterdir()):
+    elif out.exists() and any(p.name != RUNS_DIR and not p.name.startswith(LOCK)
+                              for p in out.iterdir()):
         raise InputError(f"{out}: exists and is not a sweep directory; use another --out")
     try:
         (out / RUNS_DIR).mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise InputError(f"{out}: cannot create the results directory ({err.strerror})") from None
+    hold.enter_context(results_lock(out, shard))
     if not path.exists():
         # key order is kept: it fixes the order of factors, points and runs
         atomic_write(path, lambda tmp: tmp.write_text(json.dumps(manifest, indent=1) + "\n"))
-    for stale in (out / RUNS_DIR).glob(".*.tmp"):
-        stale.unlink(missing_ok=True)
+    k, n = shard
+    for stale in (out / RUNS_DIR).glob(".*.tmp"):  # this shard's: others may be writing theirs
+        first = re.search(r"part-(\d+)-", stale.name)
+        if first is None or int(first.group(1)) % n == k:
+            stale.unlink(missing_ok=True)
     return completed(out, repair=True)
+
+
+@contextmanager
+def results_lock(out: Path, shard: tuple[int, int]) -> Iterator[None]:
+    """One writer per results folder and shard: an exclusive lock on ``DIR/.lock-I-of-N`` held
+    while the sweep runs (the kernel drops it when the process dies, however it dies). A second
+    command writing the same runs into the same folder is refused at once; shards of one sweep
+    lock apart and may share the folder."""
+    path = out / f"{LOCK}{shard[0]}-of-{shard[1]}"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as err:
+        raise InputError(f"{path}: cannot be opened ({err.strerror})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InputError(f"{out}: another hedgesim command is writing these results; wait "
+                             f"for it to end or use another --out") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A results folder's manifest, or one line naming what is wrong with it."""
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"{path}: not a readable manifest ({err}); remove the folder or use "
+                         f"another --out") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("digest"), str):
+        raise InputError(f"{path}: not a sweep manifest (no digest); remove the folder or use "
+                         f"another --out")
+    return manifest
 
 
 def sidecar_of(part: Path) -> Path:
@@ -150,7 +198,10 @@ def atomic_write(path: Path, write: Callable[[Path], Any], sync: bool = True) ->
     """Write through a temporary file beside ``path``, then rename: complete or absent (the
     temporary file is removed when the write or the rename fails). With ``sync`` the file and
     then its folder are flushed to the disk, so that a power cut cannot leave it torn."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # a name no one can guess, created here (O_EXCL: never through a link planted in its place)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
     try:
         write(tmp)
         if sync:
@@ -219,22 +270,26 @@ def run_sweep(sweep: Sweep, out: str | Path, executor: Executor | None = None, *
     out = Path(out)
     k, n = shard
     mine = len(range(k, sweep.size(), n))  # the design first
-    done, damaged = prepare(sweep, out)
-    skipped = sum(1 for r in done if r % n == k)
-    pending = (r for r in sweep.runs() if r.run % n == k and r.run not in done)
+    check_memory([study.largest_world() for study in sweep.studies],
+                 min(executor.workers if executor is not None else 1, max(1, mine)))
     write = partial(write_batch, out=out.resolve(), table_schema=schema(sweep))
     failed: list[tuple[int, str, str]] = []
     workers = executor.workers if executor is not None else 1
-    runs_per_task = batch or max(1, min(50, -(-(mine - skipped) // (8 * workers))))
-    # Whole runs in every task: a part holds every arm of its runs, and is named by them. Each
-    # batch's part is on disk before its worker reports it done (``write_batch``), so a batch
-    # this loop has seen is never lost, whatever ends the sweep.
-    for records in stream(items(sweep, pending), executor,
-                          total=(mine - skipped) * len(sweep.arms),
-                          batch=runs_per_task * len(sweep.arms), finish=write, desc=sweep.name):
-        runs = records.outcomes
-        bad = runs[runs["error"].notna()]
-        failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
+    with ExitStack() as hold:
+        done, damaged = prepare(sweep, out, shard, hold)
+        skipped = sum(1 for r in done if r % n == k)
+        pending = (r for r in sweep.runs() if r.run % n == k and r.run not in done)
+        runs_per_task = batch or max(1, min(50, -(-(mine - skipped) // (8 * workers))))
+        # Whole runs in every task: a part holds every arm of its runs, and is named by them.
+        # Each batch's part is on disk before its worker reports it done (``write_batch``), so
+        # a batch this loop has seen is never lost, whatever ends the sweep.
+        for records in stream(items(sweep, pending), executor,
+                              total=(mine - skipped) * len(sweep.arms),
+                              batch=runs_per_task * len(sweep.arms), finish=write,
+                              desc=sweep.name):
+            runs = records.outcomes
+            bad = runs[runs["error"].notna()]
+            failed += list(zip(bad["run"], bad["arm"], bad["error"], strict=True))
     return SweepResult(mine, skipped, failed, out, damaged)
 
 
@@ -249,6 +304,9 @@ def load_results(*outs: str | Path) -> pd.DataFrame:
         completed(path.parent)  # every part checked before it is read
     frames = [pd.read_parquet(p) for p in paths]
     frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    # Parts that overlap (one folder written under two shardings) hold the same rows twice: a
+    # run's rows are a function of its seed, so each is kept once.
+    frame = frame.drop_duplicates(["run", "arm", "state"], ignore_index=True)
     return frame.sort_values(["run", "arm", "state"], kind="stable", ignore_index=True)
 
 
@@ -259,7 +317,7 @@ def load_manifest(*outs: str | Path) -> dict[str, Any]:
         path = Path(out) / MANIFEST
         if not path.is_file():
             raise InputError(f"{out}: no {MANIFEST}; not a sweep directory")
-        manifests.append(json.loads(path.read_text(encoding="utf-8")))
+        manifests.append(read_manifest(path))
     if len({m["digest"] for m in manifests}) > 1:
         raise InputError(f"{', '.join(map(str, outs))}: hold results of different sweeps")
     return manifests[0]

@@ -44,7 +44,7 @@ from experiments import design
 from experiments.engine import replicate_seed
 from model.records import OUTCOME_NAMES
 from scenarios.ensemble import Member, read_ensemble
-from scenarios.loader import Scenario, ScenarioError, load_scenario, read_toml
+from scenarios.loader import Scenario, ScenarioError, check_text, load_scenario, read_toml
 from scenarios.schema import POLICIES, STRATEGIES
 
 SWEEP_FIELDS = {"name", "description", "arms", "seed", "replicates", "ensemble"}
@@ -60,7 +60,9 @@ MAX_RUNS = 10_000_000
 # column a factor may not be named after: those, the engine's and the outcome record's.
 RUN_KEYS = ("run", "study", "point", "replicate", "seed", "arm")
 MEMBER = "member"  # the key of a sweep run under a parameter ensemble: the member's id
-RESERVED = {*RUN_KEYS, MEMBER, "item", "setting", "error", *OUTCOME_NAMES}
+# and the columns of a regime map's table (experiments.analysis.regime_table), beside its two factors
+REGIME_COLUMNS = ("metric", "best", "value", "runner_up", "lead", "lead_lo", "lead_hi", "clear", "runs")
+RESERVED = {*RUN_KEYS, MEMBER, "item", "setting", "error", *OUTCOME_NAMES, *REGIME_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,20 @@ class Study:
     steps: int
     fixed: tuple[tuple[str, Any], ...]
     regime: tuple[str, str] | None
+
+    def largest_world(self) -> tuple[int, int]:
+        """The most small states and great powers any of its runs has (``Scenario.world_size``
+        with every factor that sets them at its highest), for the memory check."""
+        scenario = load_scenario(self.scenario).with_overrides(dict(self.fixed))
+        n, g = scenario.world_size()
+        for f in self.factors:
+            for name, value in [(f.name, f.high), *((f.name, v) for v in f.values),
+                                *(item for _, overrides in f.levels for item in overrides)]:
+                if name == "generic.n_small" and value is not None:
+                    n = max(n, int(value))
+                elif name == "generic.n_great" and value is not None:
+                    g = max(g, int(value))
+        return n, g
 
     def problem(self) -> dict[str, Any]:
         return design.problem([f.name for f in self.factors],
@@ -232,7 +248,7 @@ def parse_sweep(data: dict[str, Any], path: str = "<sweep>") -> Sweep:
     if not isinstance(head, dict):
         raise ScenarioError(f"{path}: [sweep] must be a table")
     _known(path, "[sweep]", head, SWEEP_FIELDS)
-    name = _typed(path, "[sweep]", head, "name", str, None)
+    name = check_text(path, "[sweep]", "name", _typed(path, "[sweep]", head, "name", str, None))
     arms = head.get("arms", list(STRATEGIES))
     if (not isinstance(arms, list) or not arms or not all(isinstance(a, str) for a in arms)
             or len(set(arms)) != len(arms) or any(a not in POLICIES for a in arms)):
@@ -268,7 +284,9 @@ def parse_sweep(data: dict[str, Any], path: str = "<sweep>") -> Sweep:
         raise ScenarioError(f"{path}: {total:,} runs, more than the {MAX_RUNS:,} a sweep may have "
                             f"(fewer samples, levels or replicates; or split it into sweeps)")
     ensemble, members = _ensemble(path, head, studies)
-    return Sweep(name=name, description=_typed(path, "[sweep]", head, "description", str, ""),
+    description = check_text(path, "[sweep]", "description",
+                             _typed(path, "[sweep]", head, "description", str, ""))
+    return Sweep(name=name, description=description,
                  arms=tuple(arms), seed=seed, studies=studies, data=data, path=path,
                  members=members, ensemble=ensemble)
 
@@ -356,16 +374,22 @@ def _study(path: str, index: int, data: dict[str, Any], replicates: int, base: P
         raise ScenarioError(f"{path}: {entry}: field 'vary' must be a non-empty table")
     with_fixed = scenario.with_overrides(fixed) if fixed else scenario
     for n in vary:
-        if n in RESERVED:
+        if n in RESERVED or n.startswith("mean_"):
             raise ScenarioError(f"{path}: {entry}: vary {n!r}: a factor may not take the name of "
                                 f"a column of the results ({', '.join(sorted(RESERVED))})")
     factors = tuple(_factor(path, f"{entry}: vary {n!r}", with_fixed, kind, n, v)
                     for n, v in vary.items())
     if kind != "grid" and len(factors) < 2:
         raise ScenarioError(f"{path}: {entry}: design {kind!r} needs at least two factors")
+    for f in factors:  # a parameter set twice: which value holds would be a guess
+        varied = {n for _, ov in f.levels for n, _ in ov} if f.levels else {f.name}
+        if clash := sorted(varied & set(fixed)):
+            raise ScenarioError(f"{path}: {entry}: {clash[0]!r} is both fixed and varied; "
+                                f"drop one")
     regime = data.get("regime")
     if regime is not None:
-        if (not isinstance(regime, list) or len(regime) != 2 or len(set(regime)) != 2
+        if (not isinstance(regime, list) or len(regime) != 2
+                or not all(isinstance(r, str) for r in regime) or len(set(regime)) != 2
                 or any(r not in vary for r in regime)):
             raise ScenarioError(f"{path}: {entry}: field 'regime' must name two different "
                                 f"factors of 'vary', not {regime!r}")
@@ -409,6 +433,9 @@ def _factor(path: str, entry: str, scenario: Scenario, kind: str, name: str,
         levels = spec.get("levels")
         if not isinstance(levels, int) or isinstance(levels, bool) or levels < 2:
             raise ScenarioError(f"{path}: {entry}: a range in a grid needs levels >= 2")
+        if levels > MAX_RUNS:  # checked before the levels are made
+            raise ScenarioError(f"{path}: {entry}: levels = {levels:,}, more than the "
+                                f"{MAX_RUNS:,} runs a sweep may have")
         values = np.linspace(low, high, levels)
         values = np.unique(values.round()).astype(int) if integer else values.round(10)
         return Factor(name, values=tuple(_plain(v) for v in values), low=low, high=high,

@@ -56,9 +56,9 @@ def parse_priors(items: list[str]) -> dict[str, tuple[float, float]]:
         if bounds is None:
             raise UsageError(f"--prior {item}: expected NAME=LOW:HIGH with two numbers")
         param = BY_NAME.get(name)
-        if param is None or param.choices:
-            raise UsageError(f"--prior {item}: {name!r} is not a numeric parameter "
-                             f"(see hedgesim params)")
+        if param is None or param.choices or param.kind != "float":
+            raise UsageError(f"--prior {item}: {name!r} is not a continuous parameter "
+                             f"(see hedgesim params); history matching fits real numbers")
         if not bounds[0] < bounds[1]:
             raise UsageError(f"--prior {item}: LOW must be below HIGH")
         if bounds[0] < param.low or bounds[1] > param.high:

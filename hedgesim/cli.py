@@ -14,6 +14,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
+# A command's own runs use one BLAS thread, as the engine's workers do (experiments/worker.py):
+# set before numpy and SciPy load their OpenBLAS, which reads it then. A user's setting stands.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from scenarios.loader import InputError
 
 if TYPE_CHECKING:
@@ -104,10 +108,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="hedgesim",
         description="Small states between great powers: balance, bandwagon or hedge?")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS:
         importlib.import_module(module).add_parser(sub)
     return parser
+
+
+def version_line() -> str:
+    """``hedgesim --version``: the package version, the model's source digest and, in a
+    checkout, the git commit (as every output records them)."""
+    from model.provenance import provenance
+
+    p = provenance()
+    commit = f", commit {p['git_commit']}" if p["git_commit"] else ""
+    return f"hedgesim {p['hedgesim_version']} (model {p['model_digest']}{commit})"
+
+
+class VersionAction(argparse.Action):
+    """``--version``, worked out only when asked for (it may ask git)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(version_line())
+        parser.exit()
 
 
 class Terminated(BaseException):
@@ -122,6 +148,7 @@ def _terminate(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+        signal.signal(signal.SIGHUP, _terminate)  # a closed terminal ends the work as SIGTERM does
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -136,6 +163,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, ConnectionError) as err:  # a Dask scheduler that cannot be reached
         print(f"hedgesim: error: {err}", file=sys.stderr)
         return 2
+    except RuntimeError as err:  # every run failed, or the workers could not start
+        from experiments.engine import RunsFailed, WorkersCannotStart
+
+        if not isinstance(err, RunsFailed | WorkersCannotStart):
+            raise
+        print(f"hedgesim: error: {err}", file=sys.stderr)
+        return 1
     except OSError as err:  # a full disk, a folder removed under us: said, not a traceback
         path = getattr(err, "filename2", None) or getattr(err, "filename", None)  # a rename's target
         where = f" ({path})" if path else ""

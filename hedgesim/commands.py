@@ -97,8 +97,9 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from experiments.analysis import ensemble_summary, summarise
-    from experiments.engine import Setting, paired, replicate_seeds, run
+    from experiments.engine import Setting, check_memory, paired, replicate_seeds, run
     from experiments.report import format_ensemble, format_summary, summary_json
+    from model.provenance import provenance
     from scenarios.ensemble import read_ensemble
 
     _check_counts(args)
@@ -115,8 +116,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     arm = args.strategy or "historical"
     settings = ([Setting.of(args.scenario, arm, {**overrides, **m.params}, args.steps)
                  for m in members] or [Setting.of(args.scenario, arm, overrides, args.steps)])
-    records = run(paired(settings, replicate_seeds(args.seed, args.replicates)),
-                  executor_from(args), series=args.out is not None)
+    executor = executor_from(args)
+    runs = args.replicates * len(settings)
+    n_small, _ = scenario.world_size()
+    focal = n_small if scenario.generic is not None else len(scenario.focal_names)
+    check_memory([scenario.world_size()], min(executor.workers, runs), rows=runs * focal)
+    records = run(paired(settings, replicate_seeds(args.seed, args.replicates)), executor,
+                  series=args.out is not None)
     if members:  # which member ran each record
         records.outcomes["member"] = [members[k].id for k in records.outcomes["setting"]]
     summary = summarise(records.outcomes, ["state"], seed=args.seed)
@@ -129,6 +135,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         "focal": summary_json(summary, "state"),
         "model": {"war_onsets_mean": float(records.outcomes.groupby("replicate")["wars_total"]
                                            .first().mean())},
+        **provenance(),
     }
     if spread is not None:
         report["ensemble"] = {"file": str(args.ensemble), "members": [m.id for m in members],

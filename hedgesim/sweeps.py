@@ -74,4 +74,8 @@ def _report(dirs: list[Path]) -> Path:
 
     manifest = load_manifest(*dirs)
     sweep = parse_sweep(manifest["sweep"], manifest["path"])
-    return write_report(load_results(*dirs), sweep, dirs[0])
+    results = load_results(*dirs)
+    if (done := results["run"].nunique()) < sweep.size():
+        print(f"hedgesim: incomplete: {done:,} of {sweep.size():,} runs on disk; the report says "
+              f"so (rerun the same `hedgesim sweep` to finish)", file=sys.stderr)
+    return write_report(results, sweep, dirs[0])

@@ -19,6 +19,8 @@ from model.world import State, World, build_world, rival_alignment
 from scenarios.loader import Scenario, draw_generic_entities, load_scenario
 from scenarios.params import Coefficients, Params
 
+DRAW_CHUNK = 1 << 22  # uniforms drawn at once at most (32 MB with their bits), unless one year needs more
+
 
 @compiled
 def midpoints(bits: np.ndarray) -> np.ndarray:
@@ -279,11 +281,17 @@ class Simulation:
         if years <= 0 or not w.alive.any():
             return
         size = year_size(w.n_small, w.n_great)
-        draws = uniforms(self.events, years * size).reshape(years, size)
-        onsets, done = self.call(run_years, w.state, self.coefs, draws, w.step, w.start_year,
-                                 self.groups, self.shuffle, self.schedule)
-        self.war_onsets += onsets
-        w.step += done
+        # a few years' draws at a time, so memory does not grow with the horizon; a year's
+        # size is even, so the numbers are those of drawing every year at once
+        chunk = max(1, DRAW_CHUNK // size)
+        while years > 0:
+            k = min(years, chunk)
+            draws = uniforms(self.events, k * size).reshape(k, size)
+            onsets, done = self.call(run_years, w.state, self.coefs, draws, w.step, w.start_year,
+                                     self.groups, self.shuffle, self.schedule)
+            self.war_onsets += onsets
+            w.step += done
+            years = 0 if done < k else years - k
 
     def run(self) -> Simulation:
         """Run to the horizon (or until no small state is left), in one compiled call."""

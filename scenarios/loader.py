@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import math
 import tomllib
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,12 @@ class Scenario:
         with its plausible range."""
         return {f"{e['name']}.{key}": bounds for e in (*self.great_powers, *self.small_states)
                 for key, bounds in e.get("uncertain", {}).items()}
+
+    def world_size(self) -> tuple[int, int]:
+        """Its small states and great powers: a generic world's as drawn, a concrete one's."""
+        if self.generic is not None:
+            return int(self.generic["n_small"]), int(self.generic["n_great"])
+        return len(self.small_states), len(self.great_powers)
 
     @property
     def focal_names(self) -> list[str]:
@@ -139,7 +147,7 @@ def builtin_names() -> list[str]:
 def scenario_path(name_or_path: str | Path) -> Path:
     """The file of a built-in scenario by name, or of a scenario file by path."""
     path = Path(name_or_path)
-    if not path.suffix and (BUILTIN_DIR / f"{name_or_path}.toml").exists():
+    if not path.suffix and len(path.parts) == 1 and (BUILTIN_DIR / f"{path}.toml").exists():
         path = BUILTIN_DIR / f"{name_or_path}.toml"
     if not path.is_file():
         raise ScenarioError(f"{name_or_path}: no such scenario (built-ins: "
@@ -153,8 +161,20 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return parse_scenario(read_toml(path), str(path))
 
 
+# A concrete world's entities, at most as many as a generic world may draw.
+MAX_ENTITIES = {section: int({f.name: f.high for f in GENERATOR_FIELDS}[count])
+                for section, count in (("great_power", "n_great"), ("partner", "n_partners"),
+                                       ("small_state", "n_small"))}
 MAX_FILE_BYTES = 1 << 20  # 1 MiB: far above any real scenario or sweep
 MAX_LINE = 4096  # characters: a key nested thousands deep is refused before it is parsed
+
+
+def check_text(path: str, entry: str, key: str, value: str) -> str:
+    """Text that is printed back to a terminal holds no control character but newlines and tabs
+    (an ESC would drive the terminal, a NUL cut the line)."""
+    if any(unicodedata.category(c) == "Cc" and c not in "\n\t" for c in value):
+        raise ScenarioError(f"{path}: {entry}: field {key!r} holds a control character")
+    return value
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -211,6 +231,8 @@ def parse_scenario(data: dict[str, Any], path: str) -> Scenario:
         value = header.get(key, "")
         if not isinstance(value, kind) or isinstance(value, bool):
             raise ScenarioError(f"{path}: [scenario]: field {key!r} must be {kind.__name__}")
+        if isinstance(value, str):
+            check_text(path, "[scenario]", key, value)
         if key in HEADER_RANGE and not HEADER_RANGE[key][0] <= value <= HEADER_RANGE[key][1]:
             low, high = HEADER_RANGE[key]
             raise ScenarioError(f"{path}: [scenario]: field {key!r} = {value} is out of range "
@@ -220,6 +242,14 @@ def parse_scenario(data: dict[str, Any], path: str) -> Scenario:
         params[name] = _check_param(path, "[params]", name, value)
     gp_list = _entries(path, data, "great_power")
     partner_list = _entries(path, data, "partner")
+    for section, entries in (("great_power", gp_list), ("partner", partner_list),
+                             ("small_state", _entries(path, data, "small_state"))):
+        if len(entries) > MAX_ENTITIES[section]:
+            raise ScenarioError(f"{path}: {len(entries):,} [[{section}]] entries, more than the "
+                                f"{MAX_ENTITIES[section]:,} a world may have")
+        if entries and "generic" in data:
+            raise ScenarioError(f"{path}: [[{section}]] beside a [generic] table: a scenario is "
+                                f"either a random world ([generic]) or a concrete one, not both")
     gp_names = [g["name"] for g in gp_list]
     partners = tuple(p["name"] for p in partner_list)
     for entry in partner_list:
@@ -360,11 +390,10 @@ def _entity(path: str, section: str, data: dict[str, Any], fields: tuple[Field, 
             continue  # checked below, against the values it brackets
         spec = _field(path, entry, fields, key)
         if spec.per:
-            keys = gp_names if spec.per == "great_power" else [*gp_names, *partners]
+            keys = _keys(spec, section, data["name"], gp_names, partners)
             table = _table(path, f"{entry}: field {key!r}", value)
             for k, v in table.items():
-                if k not in keys or (spec.per == "great_power" and section == "great_power"
-                                     and k == data["name"]):
+                if k not in keys:
                     raise ScenarioError(f"{path}: {entry}: field '{key}.{k}': no such "
                                         f"{spec.per.replace('_', ' ')} here (known: "
                                         f"{', '.join(keys)})")
@@ -375,12 +404,23 @@ def _entity(path: str, section: str, data: dict[str, Any], fields: tuple[Field, 
     for spec in fields:
         if spec.name not in entity:
             entity[spec.name] = {} if spec.per else spec.default
-    entity["uncertain"] = _uncertain(path, entry, data.get("uncertain", {}), fields, entity)
+    entity["uncertain"] = _uncertain(path, entry, data.get("uncertain", {}), fields, entity,
+                                     lambda spec: _keys(spec, section, data["name"], gp_names,
+                                                        partners))
     return entity
 
 
+def _keys(spec: Field, section: str, name: str, gp_names: list[str], partners: tuple[str, ...]
+          ) -> list[str]:
+    """The entities a per-entity field of ``name`` may be keyed by (never a power itself)."""
+    keys = gp_names if spec.per == "great_power" else [*gp_names, *partners]
+    return [k for k in keys if not (spec.per == "great_power" and section == "great_power"
+                                    and k == name)]
+
+
 def _uncertain(path: str, entry: str, value: Any, fields: tuple[Field, ...],
-               entity: dict[str, Any]) -> dict[str, tuple[float, float]]:
+               entity: dict[str, Any], keys: Callable[[Field], list[str]]
+               ) -> dict[str, tuple[float, float]]:
     """``uncertain = { revisionism = [0.5, 0.95], "credit.West" = [0.1, 0.5] }``: the plausible
     range of a judgement, which the sensitivity checks move it across. Each range lies inside the
     field's declared range and brackets the value given."""
@@ -392,6 +432,9 @@ def _uncertain(path: str, entry: str, value: Any, fields: tuple[Field, ...],
         if (spec.per is None) == bool(sub) or isinstance(spec.default, str | bool):
             raise ScenarioError(f"{path}: {where}: must name a numeric field"
                                 + (" and one of its keys (e.g. credit.West)" if spec.per else ""))
+        if sub and sub not in keys(spec):
+            raise ScenarioError(f"{path}: {where}: no such {spec.per.replace('_', ' ')} here "
+                                f"(known: {', '.join(keys(spec))})")
         if (not isinstance(bounds, list) or len(bounds) != 2
                 or not all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)):
             raise ScenarioError(f"{path}: {where}: must be [low, high], not {bounds!r}")

@@ -20,7 +20,7 @@ from model import model as model_source
 from model.codes import Strategy
 from model.compiled import borrowed, entry_point
 from model.mechanisms import normal_tilt, recycled
-from model.model import HedgeModel, Simulation, advance, run_years, uniforms, year_draws, year_size
+from model.model import HedgeModel, Simulation, run_years, uniforms, year_draws, year_size
 from model.records import outcomes
 from scenarios.loader import load_scenario
 from scenarios.params import BY_NAME
@@ -235,15 +235,18 @@ def test_borrowed_arrays_are_the_callers_arrays():
 
 def test_moving_all_at_once_the_order_of_movers_does_not_matter():
     """Under synchronous activation every state moves on the same snapshot, which is why the
-    year draws no random order for it: any order of movers gives the same world."""
+    year draws no random order for it: a random order of movers (``shuffle``) gives the same
+    world as the states' own. Run through the model's own compiled year (no private variant)."""
     worlds = []
-    for flip in (False, True):
+    for shuffle in (False, True):
         model = HedgeModel("generic", rng=4, overrides={"generic.n_small": 40, "reconsider_rate": 1.0})
-        w = model.world
-        u = uniforms(np.random.default_rng(9), year_size(w.n_small, w.n_great))
-        draws = year_draws(u, w.n_small, w.n_great, False)
-        order = draws.order[::-1].copy() if flip else draws.order
-        advance(w.state, model.coefs, draws._replace(order=order), 0, model.groups)
+        w, sim = model.world, model.sim
+        assert len(sim.groups) == 2  # one group: everyone moves at once
+        draws = uniforms(np.random.default_rng(9), 2 * year_size(w.n_small, w.n_great)).reshape(2, -1)
+        assert not np.array_equal(year_draws(draws[0], w.n_small, w.n_great, True).order,
+                                  np.arange(w.n_small))
+        sim.call(run_years, w.state, sim.coefs, draws, 0, w.start_year, sim.groups, shuffle,
+                 sim.schedule)
         worlds.append(w.state)
     for before, after in zip(*worlds, strict=True):
         np.testing.assert_array_equal(before, after)
@@ -319,3 +322,19 @@ def test_a_seeds_streams_are_the_children_numpy_spawns():
             expected = np.random.default_rng(seed).spawn(2)[first:]
             got = streams(seed, first)
             assert [g.bit_generator.state for g in got] == [g.bit_generator.state for g in expected]
+
+
+def test_drawing_a_few_years_at_a_time_gives_the_run_of_drawing_them_all(monkeypatch):
+    """A run's random numbers are drawn in chunks of years (``DRAW_CHUNK``), so memory does not
+    grow with the horizon; the world they make is the one drawn all at once, to the bit."""
+    def final(chunk: int) -> tuple:
+        monkeypatch.setattr(model_source, "DRAW_CHUNK", chunk)
+        sim = Simulation("generic", overrides={"generic.n_small": 30}, steps=25, rng=11).run()
+        return sim.world.step, sim.war_onsets, tuple(a.copy() for a in sim.world.state)
+
+    size = year_size(30, 2)
+    whole, chunked, yearly = final(10**9), final(3 * size + 1), final(1)
+    for other in (chunked, yearly):
+        assert other[:2] == whole[:2]
+        for a, b in zip(whole[2], other[2], strict=True):
+            np.testing.assert_array_equal(a, b)

@@ -81,3 +81,49 @@ def test_the_guard_reads_hosts_as_browsers_send_them():
     call(app({"type": "websocket", "headers": [(b"host", b"127.0.0.1:1"),
                                               (b"origin", b"http://evil")]}, receive, send))
     assert sent == ["websocket.close"]
+
+
+def test_null_origins_user_parts_and_other_ports_are_refused():
+    """A sandboxed frame on any site sends ``Origin: null``; a Host with a user part names
+    another host to a lax reader; a server on another port of this machine is not this page."""
+    allowed = frozenset({"127.0.0.1", "localhost", "::1"})
+    sent = []
+
+    async def inner(scope, receive, send):
+        sent.append("inner")
+
+    async def send(message):
+        sent.append(message.get("status") or message["type"])
+
+    async def receive():
+        return {"type": "websocket.connect"}
+
+    import asyncio
+    import threading
+
+    def outcome(kind: str, headers: list[tuple[bytes, bytes]]) -> object:
+        sent.clear()
+        app = guarded(inner, allowed, 8765)
+        worker = threading.Thread(target=asyncio.run,
+                                  args=(app({"type": kind, "headers": headers}, receive, send),))
+        worker.start()
+        worker.join()
+        return sent[0] if kind == "http" else sent
+
+    host = (b"host", b"127.0.0.1:8765")
+    assert outcome("http", [host]) == "inner"
+    assert outcome("http", [(b"host", b"[::1]:8765")]) == "inner"
+    assert outcome("websocket", [host, (b"origin", b"http://localhost:8765")]) == ["inner"]
+    assert outcome("websocket", [host, (b"origin", b"null")]) == ["websocket.close"]
+    assert outcome("websocket", [host, (b"origin", b"http://127.0.0.1:9999")]) == ["websocket.close"]
+    assert outcome("http", [(b"host", b"evil.example@127.0.0.1:8765")]) == 403
+    assert outcome("http", [(b"host", b"127.0.0.1:9999")]) == 403
+    assert outcome("http", [(b"host", b"127.0.0.1:8765/x")]) == 403
+
+
+def test_names_shown_in_markdown_are_literal_text():
+    from hedgesim.viz.page import literal
+
+    shown = literal("<img src=x onerror=alert(1)>")
+    assert "<" not in shown and ">" not in shown and "&lt;img" in shown
+    assert literal("a_b*c[d](e)") == r"a\_b\*c\[d\]\(e\)"

@@ -105,6 +105,7 @@ def test_integer_ranges_in_sampled_designs_are_rounded():
     data["study"][0]["vary"] = {"generic.n_small": {"low": 2, "high": 9},
                                 "generic.border_share": {"low": 0.1, "high": 0.7}}
     data["study"][0]["regime"] = ["generic.n_small", "generic.border_share"]
+    data["study"][0]["fixed"] = {}  # n_small is varied here
     points = parse_sweep(data).studies[0].points(7)
     assert points["generic.n_small"].dtype.kind == "i"
     assert points["generic.n_small"].between(2, 9).all()
@@ -121,6 +122,14 @@ def test_integer_ranges_in_sampled_designs_are_rounded():
     (lambda d: d["study"][0].update(design="sobol", samples=6), "field 'samples'"),
     (lambda d: d["study"][0].update(colour="red"), "study 'g': unknown field 'colour'"),
     (lambda d: d["study"][0].update(scenario="atlantis"), "study 'g': field 'scenario'"),
+    (lambda d: d["study"][0]["vary"].update({"generic.n_small": [3, 5]}),
+     "'generic.n_small' is both fixed and varied"),
+    (lambda d: d["study"][0].update(regime=[[1], [2]]), "study 'g': field 'regime'"),
+    (lambda d: d["study"][0]["vary"].update({"lead": {"a": {"war_slope": 1.0}}}),
+     "vary 'lead': a factor may not take the name"),
+    (lambda d: d["study"][0]["vary"].update(
+        {"war_slope": {"low": 1.0, "high": 2.0, "levels": 2**63 - 1}}), "levels = 9,223"),
+    (lambda d: d["sweep"].update(description="bell\x07 and \x1b[31m"), "control character"),
 ])
 def test_bad_sweeps_are_one_line_errors_naming_file_entry_field(edit, message):
     data = tiny()

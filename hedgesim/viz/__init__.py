@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from experiments.processes import die_with_parent
 from hedgesim.cli import UsageError
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -52,6 +54,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
+def check_address(host: str, port: int) -> None:
+    """That the server can listen at ``host``:``port``, before it is started: a name that does
+    not resolve or a port already taken is one line, not the server's own traceback."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as err:
+        raise UsageError(f"--host {host}: cannot be resolved ({err})") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise UsageError(f"--host {host} --port {port}: cannot listen there "
+                             f"({err.strerror}); choose another --port") from None
+
+
 def run(args: argparse.Namespace) -> int:
     if not APP.is_file():
         raise UsageError(f"{APP}: missing (hedgesim viz serves the app.py of a source checkout)")
@@ -60,10 +78,12 @@ def run(args: argparse.Namespace) -> int:
     for folder in args.scenario_dir:
         if not folder.is_dir():
             raise UsageError(f"--scenario-dir {folder}: not a directory")
+    check_address(args.host, args.port)
     command = server_command(args.host, args.port, not args.no_open)
     dirs = os.pathsep.join(str(d.resolve()) for d in args.scenario_dir)
     server = subprocess.Popen(command, env={**os.environ, **OFFLINE_ENV,
-                                            "HEDGESIM_SCENARIO_DIRS": dirs})
+                                            "HEDGESIM_SCENARIO_DIRS": dirs},
+                              preexec_fn=die_with_parent)
     try:
         return server.wait()
     finally:  # any way out of here (SIGTERM, Ctrl-C, an error) ends the server too

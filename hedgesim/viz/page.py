@@ -10,7 +10,9 @@ scenario menu names a loaded file; Reset, Play and Step are Mesa's ``ModelContro
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import time
 import tomllib
 from collections.abc import Callable
@@ -436,9 +438,15 @@ def SideBySideView(model: VizModel, chosen: solara.Reactive[str], arms: solara.R
                             dependencies=[update_counter.value, id(model), state,
                                           tuple(arms.value)])
     table = explore.side_by_side_table(upto, state)
-    solara.Markdown("\n".join([f"**{state}, {model.span[0]}–{year}, seed {model.seed}** "
+    solara.Markdown("\n".join([f"**{literal(state)}, {model.span[0]}–{year}, seed {model.seed}** "
                                "(each arm on the same random numbers)", "",
                                *md_table(table, list(table.columns))]))
+
+
+def literal(text: str) -> str:
+    """A name from a scenario file as plain text inside Markdown, which would pass HTML through
+    (a state named ``<img onerror=...>`` would run script) and read its punctuation as markup."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~])", r"\\\1", html.escape(text, quote=False))
 
 
 @solara.component
@@ -473,7 +481,7 @@ def EnsembleView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Rea
     bands = explore.ensemble_bands(series, state, years)
     solara.FigureMatplotlib(ensemble_figure(bands, state, n, model.span), format="png", dpi=90,
                             dependencies=[key, state])
-    solara.Markdown(f"{n} runs per strategy in {seconds:.1f} s. {state}'s outcomes, 95% "
+    solara.Markdown(f"{n} runs per strategy in {seconds:.1f} s. {literal(state)}'s outcomes, 95% "
                     "intervals (as `hedgesim run` prints them):")
     solara.Preformatted(explore.ensemble_table(outcomes, state, model.seed))
 
