@@ -1,8 +1,6 @@
-"""The interactive page: ``solara run app.py`` from the project root, or ``hedgesim viz``."""
+"""The interactive page for ``solara run app.py`` from the project root; ``hedgesim viz`` serves
+the same page from ``hedgesim/viz/app.py``, behind its Host and Origin check."""
 
-from hedgesim.viz.page import Page
-from model.model import warm_up
-
-warm_up()  # load the compiled year once, when the server starts, not at a user's first Step
+from hedgesim.viz.app import Page
 
 __all__ = ["Page"]

@@ -82,7 +82,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed}: must be zero or positive")
     priors = parse_priors(args.prior)
-    check_out(args.out)
+    check_out(args.out, owner="calibrate")
 
     def progress(era: str, wave: int, done: int, total: int) -> None:
         print(f"\r{era}: wave {wave}, {done}/{total} settings", end="", file=sys.stderr,

@@ -70,7 +70,7 @@ def counterfactual_command(args: argparse.Namespace) -> int:
 
     check_counts(args, MAX_REPLICATES)
     members = read_ensemble(args.ensemble) if args.ensemble is not None else []
-    check_out(args.out)
+    check_out(args.out, owner="counterfactual")
     result = run_counterfactual(args.replicates, args.seed, executor_from(args), members)
     write_counterfactual(result, args.out)
     for claim in result.claims:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
 import re
 import signal
@@ -87,11 +88,27 @@ def out_dir(text: str) -> Path:
     return Path(text)
 
 
-def check_out(path: Path, flag: str = "--out") -> Path:
+OUT_MARK = ".hedgesim.json"  # in an output folder: the command that writes it, and provenance
+_CLAIMED: list[tuple[Path, str]] = []  # output folders this process writes, marked at the end
+
+
+def check_out(path: Path, flag: str = "--out", owner: str | None = None) -> Path:
     """An output directory that can be written, checked before any work starts: not empty, not
-    an existing file, under a directory this process may write in."""
+    an existing file, under a directory this process may write in. With ``owner`` (the command's
+    name) an existing folder must be empty or one that command wrote before (``OUT_MARK``), whose
+    files it may write again: never someone else's files of the same names."""
     if path.exists() and not path.is_dir():
         raise UsageError(f"{flag} {path}: exists and is not a directory")
+    if owner is not None and path.is_dir() and any(p.name != OUT_MARK for p in path.iterdir()):
+        try:
+            mark = json.loads((path / OUT_MARK).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            mark = None
+        if not isinstance(mark, dict) or mark.get("command") != owner:
+            raise UsageError(f"{flag} {path}: holds files that `hedgesim {owner}` did not write; "
+                             f"use an empty or new folder")
+    if owner is not None:
+        _CLAIMED.append((path, owner))
     parent = path
     while not parent.exists():
         parent = parent.parent
@@ -155,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as done:  # --help, or a one-line usage error (Parser.error)
         return int(done.code or 0)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    _CLAIMED.clear()
     try:
         return handler(args) or 0
     except BrokenPipeError:  # e.g. piped into `head`
@@ -181,6 +199,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("hedgesim: terminated", file=sys.stderr)
         return 143
+    finally:
+        mark_outputs()
+
+
+def mark_outputs() -> None:
+    """Each output folder the command wrote gets ``OUT_MARK``: the command, the package version,
+    the model's digest and the commit, so a result names what made it."""
+    from model.provenance import provenance
+
+    for path, owner in _CLAIMED:
+        if path.is_dir():
+            (path / OUT_MARK).write_text(json.dumps({"command": owner, **provenance()}, indent=1)
+                                         + "\n", encoding="utf-8")
 
 
 def run() -> NoReturn:

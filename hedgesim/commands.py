@@ -107,7 +107,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario).with_overrides(overrides)
     scenario = scenario.with_strategy(args.strategy)
     if args.out is not None:
-        check_out(args.out)
+        check_out(args.out, owner="run")
     members = read_ensemble(args.ensemble) if args.ensemble is not None else []
     for m in members:
         if clash := sorted(set(m.params) & set(overrides)):

@@ -49,7 +49,7 @@ def history_command(args: argparse.Namespace) -> int:
     if not FIRST <= args.first <= args.last <= LAST:
         raise UsageError(f"--first {args.first} --last {args.last}: need {FIRST} <= first <= "
                          f"last <= {LAST}")
-    check_out(args.out)
+    check_out(args.out, owner="history")
     panel, tables = record_tables(args.first, args.last)
     print(f"majors and their contiguous minors, {args.first}-{args.last}: {len(panel):,} "
           f"dyad-years, {int(panel['force'].sum())} force onsets, {int(panel['war'].sum())} war "

@@ -52,7 +52,7 @@ def validate_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--window {args.window}: must be between 1 and 20")
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed}: must be zero or positive")
-    check_out(args.out)
+    check_out(args.out, owner="validate")
     overrides = read_params(args.params) if args.params else {}
     result = validate(overrides, replicates=args.replicates, seed=args.seed, window=args.window,
                       executor=executor_from(args))

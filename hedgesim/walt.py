@@ -33,7 +33,7 @@ def walt_command(args: argparse.Namespace) -> int:
     from experiments.walt import walt
 
     check_counts(args, MAX_REPLICATES)
-    check_out(args.out)
+    check_out(args.out, owner="walt")
     table = walt(args.replicates, args.seed, executor_from(args))
     for r in table.itertuples(index=False):
         record = ("record: no relation at this resolution" if r.record_term == "–" else

@@ -143,8 +143,8 @@ def test_the_command_line_defaults_are_the_libraries():
     (["--replicates", "1000"], "--replicates 1000: must be between 1 and 100"),
     (["--prior", "policing"], "--prior policing: expected NAME=LOW:HIGH with two numbers"),
     (["--prior", "policing=0:x"], "--prior policing=0:x: expected NAME=LOW:HIGH"),
-    (["--prior", "nothing=0:1"], "'nothing' is not a numeric parameter"),
-    (["--prior", "activation=0:1"], "'activation' is not a numeric parameter"),
+    (["--prior", "nothing=0:1"], "'nothing' is not a continuous parameter"),
+    (["--prior", "activation=0:1"], "'activation' is not a continuous parameter"),
     (["--prior", "policing=1:0"], "LOW must be below HIGH"),
     (["--prior", "policing=0:20"], "outside policing's declared range [0, 10]"),
 ])

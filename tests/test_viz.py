@@ -360,8 +360,9 @@ def test_viz_command_serves_app_offline_on_localhost(monkeypatch):
     calls = []
 
     class Server:
-        def __init__(self, cmd, env):
+        def __init__(self, cmd, env, preexec_fn):
             calls.append((cmd, env))
+            assert preexec_fn.__name__ == "die_with_parent"  # the server ends with the command
 
         def wait(self, timeout=None):
             return 0

@@ -16,7 +16,7 @@ from pathlib import Path
 from experiments.processes import die_with_parent
 from hedgesim.cli import UsageError
 
-APP = Path(__file__).resolve().parents[2] / "app.py"
+APP = Path(__file__).resolve().parent / "app.py"
 
 # Settings under which the page makes no request beyond the server (checked with strace and in the
 # browser test): no telemetry (it calls api.ipify.org and api.mixpanel.com at start), the
@@ -71,8 +71,6 @@ def check_address(host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not APP.is_file():
-        raise UsageError(f"{APP}: missing (hedgesim viz serves the app.py of a source checkout)")
     if not 0 < args.port < 65536:
         raise UsageError(f"--port: {args.port} is not a port number (1-65535)")
     for folder in args.scenario_dir:
