@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import ctypes
 import itertools
+import logging
 import signal
 import sys
+import threading
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -468,6 +470,11 @@ class Executor:
         if self._backend is None:
             from distributed import Client, LocalCluster
 
+            # distributed's own callback, interrupted by Ctrl-C mid-wait, can fail inside the
+            # event loop (a NameError in utils.sync's cancel) and log a traceback there; errors
+            # of the runs come back as exceptions, never through this logger
+            logging.getLogger("tornado.application").setLevel(logging.CRITICAL)
+
             if self.scheduler:
                 try:
                     client = Client(self.scheduler, timeout="10s")
@@ -476,8 +483,18 @@ class Executor:
                                           f"{self.scheduler} ({str(err).splitlines()[0]})") from None
                 self._backend = (client, None)
             else:
-                cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                       processes=self.dask_processes, dashboard_address=None)
+                # Ctrl-C is the parent's to handle: workers started while SIGINT is ignored
+                # keep ignoring it (and their event loops install no handler of their own),
+                # and their logs' warnings as the parent cancels their tasks are not shown.
+                main = threading.current_thread() is threading.main_thread()
+                before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+                try:
+                    cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                           processes=self.dask_processes, dashboard_address=None,
+                                           silence_logs=logging.ERROR)
+                finally:
+                    if main:
+                        signal.signal(signal.SIGINT, before)
                 self._backend = (Client(cluster), cluster)
         return self._backend[0]
 

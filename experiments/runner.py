@@ -26,9 +26,9 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.engine import Executor, Item, Records, Setting, check_memory, stream
+from experiments.engine import Executor, Item, Records, Setting, all_failed, check_memory, stream
 from experiments.sweep import MEMBER, RUN_KEYS, Run, Sweep
 from model.provenance import provenance
 from model.records import OUTCOMES
@@ -175,22 +175,24 @@ def damage(part: Path) -> str | None:
     return None
 
 
-def completed(out: Path, repair: bool = False) -> set[int] | tuple[set[int], list[str]]:
-    """Run ids with rows on disk (failed ones too: the same seed fails the same way). With
-    ``repair``, damaged parts are removed (their runs will run again) and named too."""
+def completed(out: Path, repair: bool = False, folder: str = RUNS_DIR, key: str = "run"
+              ) -> set[int] | tuple[set[int], list[str]]:
+    """Run ids (the ``key`` column of ``DIR/folder``'s parts) with rows on disk, failed ones too:
+    the same seed fails the same way. With ``repair``, damaged parts are removed (their runs
+    will run again) and named too."""
     runs: set[int] = set()
     damaged = []
-    for part in sorted((out / RUNS_DIR).glob("part-*.parquet")):
+    for part in sorted((out / folder).glob("part-*.parquet")):
         why = damage(part)
         if why is None:
-            runs |= set(pq.read_table(part, columns=["run"])["run"].to_pylist())
+            runs |= set(pq.read_table(part, columns=[key])[key].to_pylist())
         elif repair:
             damaged.append(f"{part.name}: {why}")
             part.unlink(missing_ok=True)
             sidecar_of(part).unlink(missing_ok=True)
         else:
-            raise InputError(f"{part}: damaged ({why}); run the same `hedgesim sweep` again to "
-                             f"redo its runs")
+            raise InputError(f"{part}: damaged ({why}); run the same command again to redo its "
+                             f"runs")
     return (runs, damaged) if repair else runs
 
 
@@ -227,20 +229,32 @@ def write_batch(records: Records, out: Path, table_schema: pa.Schema) -> Records
     and error. The table is built column by column (a column the batch lacks is null), a
     quarter of the work of ``pa.Table.from_pandas``; pandas reads it back the same."""
     rows = records.outcomes
-    table = pa.Table.from_arrays(
-        [pa.array(rows[f.name].to_numpy(), type=f.type, from_pandas=True) if f.name in rows
-         else pa.nulls(len(rows), f.type) for f in table_schema], schema=table_schema)
-    buffer = pa.BufferOutputStream()
-    pq.write_table(table, buffer, write_page_checksum=True)
     runs = rows.drop_duplicates("item")[["item", "run", "arm", "error"]].reset_index(drop=True)
-    write_part(out, runs, buffer.getvalue().to_pybytes())
+    write_part(part_path(out / RUNS_DIR, runs["run"]), parquet_bytes(typed(rows, table_schema)))
     return Records(runs)
 
 
-def write_part(out: Path, runs: pd.DataFrame, data: bytes) -> None:
-    """One finished batch's Parquet file, complete or absent, named by its runs, with its
-    checksum."""
-    path = out / RUNS_DIR / f"part-{int(runs['run'].min()):08d}-{int(runs['run'].max()):08d}.parquet"
+def typed(rows: pd.DataFrame, table_schema: pa.Schema) -> pa.Table:
+    """Rows as a table of ``table_schema``, built column by column (a column the rows lack is
+    null): every part of a dataset has the same columns, whatever failed in its batch."""
+    return pa.Table.from_arrays(
+        [pa.array(rows[f.name].to_numpy(), type=f.type, from_pandas=True) if f.name in rows
+         else pa.nulls(len(rows), f.type) for f in table_schema], schema=table_schema)
+
+
+def parquet_bytes(table: pa.Table) -> bytes:
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer, write_page_checksum=True)
+    return buffer.getvalue().to_pybytes()
+
+
+def part_path(folder: Path, ids: pd.Series) -> Path:
+    """A batch's part, named by the first and last of its runs' ids."""
+    return folder / f"part-{int(ids.min()):08d}-{int(ids.max()):08d}.parquet"
+
+
+def write_part(path: Path, data: bytes) -> None:
+    """One finished batch's Parquet file, complete or absent, with its checksum."""
     # The checksum first: a part is never without it. It is not flushed on its own: the part's
     # flush of their folder takes both renames to the disk, and a checksum torn by a power cut
     # only marks its part damaged, to be run again (``damage``). Two flushes a part, not four:
@@ -249,6 +263,64 @@ def write_part(out: Path, runs: pd.DataFrame, data: bytes) -> None:
     atomic_write(sidecar, lambda tmp: tmp.write_text(hashlib.sha256(data).hexdigest() + "\n"),
                  sync=False)
     atomic_write(path, lambda tmp: tmp.write_bytes(data))
+
+
+RUN_TABLES = ("outcomes", "series", "model_series")  # a run's records in DIR, a folder each
+RUN_SCHEMA = pa.schema([*((k, pa.string() if k == "arm" else pa.int64())
+                          for k in ("item", "setting", "replicate", "arm", "seed")),
+                        *((o.name, ARROW[o.kind]) for o in OUTCOMES), ("error", pa.string())])
+RUN_MANIFEST = "run.json"
+
+
+def run_into(items: Sequence[Item], out: Path, identity: dict[str, Any],
+             executor: Executor | None = None, *, batch: int | None = None) -> pd.DataFrame:
+    """The records of ``items`` (paired settings × seeds, as ``hedgesim run`` makes them),
+    streamed into ``DIR/outcomes/``, ``DIR/series/`` and ``DIR/model_series/`` a batch at a time
+    (checksummed parts, as a sweep's), so that memory does not grow with the records and an
+    interrupted run resumes: the same command skips the runs on disk. ``identity`` is what the
+    command was asked (its digest in ``DIR/run.json``); another run into DIR is refused. Returns
+    the outcomes, read back in item order."""
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+    path = out / RUN_MANIFEST
+    if path.exists() and read_manifest(path)["digest"] != digest:
+        raise InputError(f"{out}: holds the records of a different run; use another --out or "
+                         f"remove it")
+    for table in RUN_TABLES:
+        (out / table).mkdir(parents=True, exist_ok=True)
+    with results_lock(out, (0, 1)):
+        if not path.exists():
+            atomic_write(path, lambda tmp: tmp.write_text(json.dumps(
+                {"run": identity, "digest": digest, **provenance()}, indent=1, default=str) + "\n"))
+        for table in RUN_TABLES:
+            for stale in (out / table).glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
+        done, _ = completed(out, repair=True, folder="outcomes", key="item")
+        for table in RUN_TABLES[1:]:  # a batch's other tables without its outcomes: redone
+            for part in (out / table).glob("part-*.parquet"):
+                if not (out / "outcomes" / part.name).exists():
+                    part.unlink()
+                    sidecar_of(part).unlink(missing_ok=True)
+        # each item carries its place among all (``item``), so a resumed run's rows are the same
+        pending = [replace(item, keys=(*item.keys, ("item", k))) for k, item in enumerate(items)
+                   if k not in done]
+        write = partial(write_run_batch, out=out.resolve())
+        for _ in stream(pending, executor, series=True, batch=batch, finish=write):
+            pass
+    outcomes = pd.read_parquet(out / "outcomes").sort_values("item", ignore_index=True)
+    all_failed(outcomes["error"])
+    return outcomes
+
+
+def write_run_batch(records: Records, out: Path) -> Records:
+    """``run_into``'s finish: a batch's three tables as parts named by its items, outcomes last
+    (a batch counts as done once its outcomes are on disk); one row per item travels back."""
+    items = records.outcomes["item"]
+    for table, frame in (("series", records.series), ("model_series", records.model_series)):
+        if frame is not None:
+            write_part(part_path(out / table, items),
+                       parquet_bytes(pa.Table.from_pandas(frame, preserve_index=False)))
+    write_part(part_path(out / "outcomes", items), parquet_bytes(typed(records.outcomes, RUN_SCHEMA)))
+    return Records(records.outcomes.drop_duplicates("item")[["item", "error"]])
 
 
 def parse_shard(text: str) -> tuple[int, int]:

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import tempfile
 import textwrap
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
 from scenarios.loader import Scenario, builtin_names, load_scenario
@@ -99,6 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from experiments.analysis import ensemble_summary, summarise
     from experiments.engine import Setting, check_memory, paired, replicate_seeds, run
     from experiments.report import format_ensemble, format_summary, summary_json
+    from experiments.runner import run_into
     from model.provenance import provenance
     from scenarios.ensemble import read_ensemble
 
@@ -121,28 +118,32 @@ def cmd_run(args: argparse.Namespace) -> int:
     n_small, _ = scenario.world_size()
     focal = n_small if scenario.generic is not None else len(scenario.focal_names)
     check_memory([scenario.world_size()], min(executor.workers, runs), rows=runs * focal)
-    records = run(paired(settings, replicate_seeds(args.seed, args.replicates)), executor,
-                  series=args.out is not None)
+    items = paired(settings, replicate_seeds(args.seed, args.replicates))
+    if args.out is None:
+        outcomes = run(items, executor).outcomes
+    else:  # streamed to disk as it runs, and resumed by the same command
+        identity = {"scenario": args.scenario, "source": scenario.source_digest(),
+                    "strategy": arm, "replicates": args.replicates, "seed": args.seed,
+                    "steps": args.steps, "overrides": overrides,
+                    "ensemble": [m.params for m in members]}
+        outcomes = run_into(items, args.out, identity, executor)
     if members:  # which member ran each record
-        records.outcomes["member"] = [members[k].id for k in records.outcomes["setting"]]
-    summary = summarise(records.outcomes, ["state"], seed=args.seed)
-    spread = (ensemble_summary(records.outcomes, ["state"], "member", seed=args.seed)
+        outcomes["member"] = [members[k].id for k in outcomes["setting"]]
+    summary = summarise(outcomes, ["state"], seed=args.seed)
+    spread = (ensemble_summary(outcomes, ["state"], "member", seed=args.seed)
               if members else None)
     report = {
         "scenario": scenario.name, "strategy": args.strategy or "historical",
         "replicates": args.replicates, "seed": args.seed,
         "steps": args.steps or scenario.steps, "overrides": scenario.overrides,
         "focal": summary_json(summary, "state"),
-        "model": {"war_onsets_mean": float(records.outcomes.groupby("replicate")["wars_total"]
+        "model": {"war_onsets_mean": float(outcomes.groupby("replicate")["wars_total"]
                                            .first().mean())},
         **provenance(),
     }
     if spread is not None:
         report["ensemble"] = {"file": str(args.ensemble), "members": [m.id for m in members],
                               "uncertainty": json.loads(spread.to_json(orient="records"))}
-    if args.out is not None:
-        _write_parquet(args.out, {"outcomes": records.outcomes, "series": records.series,
-                                  "model_series": records.model_series})
     if args.json:
         print(json.dumps(report, indent=2, allow_nan=False))
     else:
@@ -155,21 +156,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                   f"{args.replicates} runs each on the same seeds")
             print(format_ensemble(spread, "state"))
         if args.out is not None:
-            print(f"\nwrote {args.out}/outcomes.parquet, series.parquet, model_series.parquet")
+            print(f"\nwrote {args.out}/outcomes/, series/ and model_series/ (Parquet datasets)")
     return 0
-
-
-def _write_parquet(out: Path, tables: dict[str, pd.DataFrame | None]) -> None:
-    """Write every table into a temporary folder beside ``out``, then move them in, so an
-    interrupted run leaves no half-written file."""
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out, prefix=".tmp-") as tmp:
-        for name, table in tables.items():
-            if table is not None:
-                table.to_parquet(Path(tmp) / f"{name}.parquet", index=False)
-        for name in tables:
-            if (Path(tmp) / f"{name}.parquet").exists():
-                os.replace(Path(tmp) / f"{name}.parquet", out / f"{name}.parquet")
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ line naming the file, the entry and the field, which the command line prints wit
 from __future__ import annotations
 
 import copy
+import hashlib
 import math
 import tomllib
 import unicodedata
@@ -69,6 +70,10 @@ class Scenario:
         with its plausible range."""
         return {f"{e['name']}.{key}": bounds for e in (*self.great_powers, *self.small_states)
                 for key, bounds in e.get("uncertain", {}).items()}
+
+    def source_digest(self) -> str:
+        """SHA-256 of its file: results of a changed scenario are never mixed with old ones."""
+        return hashlib.sha256(Path(self.path).read_bytes()).hexdigest()
 
     def world_size(self) -> tuple[int, int]:
         """Its small states and great powers: a generic world's as drawn, a concrete one's."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -41,11 +42,38 @@ def test_table_and_parquet_output(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "run", "belarus", "--replicates", "5", "--out",
                            str(tmp_path / "res"))
     assert code == 0 and "Belarus" in out and "survival" in out
-    outcomes = pd.read_parquet(tmp_path / "res" / "outcomes.parquet")
-    series = pd.read_parquet(tmp_path / "res" / "series.parquet")
+    outcomes = pd.read_parquet(tmp_path / "res" / "outcomes")
+    series = pd.read_parquet(tmp_path / "res" / "series")
     assert len(outcomes) == 5 and {"replicate", "seed", "survived"} <= set(outcomes.columns)
     assert series["step"].max() == 20 and "alignment_Russia" in series.columns
-    assert not [p for p in (tmp_path / "res").iterdir() if p.name.startswith(".tmp")]
+    assert not list((tmp_path / "res").rglob(".*.tmp"))
+
+
+def test_run_out_streams_its_records_and_resumes(capsys, tmp_path):
+    """``run --out`` writes its records a batch at a time; the same command, stopped or not,
+    resumes to the same records and table, and the table is the one without --out."""
+    argv = ("run", "ukraine", "--replicates", "120", "--seed", "4", "--workers", "1", "--json")
+    plain = json.loads(run_cli(capsys, *argv)[1])
+    out = tmp_path / "res"
+    first = json.loads(run_cli(capsys, *argv, "--out", str(out))[1])
+    assert first["focal"] == plain["focal"]
+    whole = pd.read_parquet(out / "outcomes").sort_values("item", ignore_index=True)
+    parts = sorted((out / "outcomes").glob("part-*.parquet"))
+    assert len(parts) > 1, "streamed in batches"
+    for part in parts[1::2]:  # as if the run had been stopped with these batches unwritten
+        part.unlink()
+    again = json.loads(run_cli(capsys, *argv, "--out", str(out))[1])
+    assert again["focal"] == plain["focal"]
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "outcomes").sort_values("item", ignore_index=True), whole)
+    run_cli(capsys, *argv, "--out", str(tmp_path / "clean"))
+    for table in ("series", "model_series"):
+        def rows(folder: Path, table: str = table) -> pd.DataFrame:
+            return pd.read_parquet(folder / table).sort_values(["item", "step"], ignore_index=True)
+
+        pd.testing.assert_frame_equal(rows(out), rows(tmp_path / "clean"))
+    code, _, err = run_cli(capsys, "run", "ukraine", "--replicates", "7", "--out", str(out))
+    assert code == 2 and "a different run" in err
 
 
 @pytest.mark.parametrize(("argv", "expected"), [

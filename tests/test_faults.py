@@ -201,3 +201,27 @@ def test_running_leaves_no_thread_behind():
     before = threading.active_count()
     engine.run(paired([Setting.of("ukraine", "hedge")], replicate_seeds(1, 2)))
     assert threading.active_count() == before
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_dask_sweep_is_one_line(tmp_path):
+    """Ctrl-C reaches the whole process group: the Dask workers leave it to the command, which
+    ends them and says one line (exit 130)."""
+    toml = tmp_path / "s.toml"
+    toml.write_text(textwrap.dedent(SWEEP))
+    out = tmp_path / "out"
+
+    def own_group_with_ctrl_c() -> None:  # as a terminal's foreground job
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()
+
+    proc = subprocess.Popen([sys.executable, "-m", "hedgesim.cli", "sweep", str(toml), "--out",
+                             str(out), "--executor", "dask", "--workers", "2", "--quiet",
+                             "--no-report"], cwd=ROOT, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=own_group_with_ctrl_c)
+    deadline = time.time() + 120
+    while len(list((out / "runs").glob("part-*.parquet"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err == "hedgesim: interrupted\n", err
