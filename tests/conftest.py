@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 import pytest
 from hypothesis import settings
 
-from hedgesim.viz import APP, OFFLINE_ENV, server_command
+from hedgesim.viz import OFFLINE_ENV, server_command
 
 # Property tests: a fixed, derandomised search under CI (the same examples every run, so the
 # suite cannot pass or fail by chance); a fresh random search locally, where finding new
@@ -26,6 +26,7 @@ settings.register_profile("dev", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
                       or ("ci" if os.environ.get("CI") == "true" else "dev"))
 
+ROOT = Path(__file__).resolve().parents[1]  # the page is served from the project root
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -56,7 +57,7 @@ def solara_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log_path = tmp_path_factory.mktemp("solara") / "server.log"
     url = f"http://127.0.0.1:{port}/"
     with log_path.open("w+") as log:
-        proc = subprocess.Popen(server_command(port=port, open_browser=False), cwd=APP.parent,
+        proc = subprocess.Popen(server_command(port=port, open_browser=False), cwd=ROOT,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             start = time.monotonic()

@@ -258,10 +258,10 @@ def _fills_the_disk_at(first_run: int):
 
     real = runner.write_part
 
-    def full(out, runs, data):
-        if int(runs["run"].min()) == first_run:
-            raise OSError(errno.ENOSPC, "No space left on device", str(out))
-        return real(out, runs, data)
+    def full(path, data):
+        if path.name.startswith(f"part-{first_run:08d}-"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
 
     return full
 
