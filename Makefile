@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	@echo "compiling the model (once; cached until its source changes)"
-	$(VENV)/bin/python -c "from model.model import warm_up; print('cached in', warm_up())"
+	$(VENV)/bin/python -c "from hedgesim.model.model import warm_up; print('cached in', warm_up())"
 	@touch $(STAMP)
 
 demo: $(STAMP)

@@ -1,6 +1,7 @@
-"""The agents: great powers and small states, and their decision rules."""
+"""The agents, as the project's layout keeps them: great powers and small states live in
+``hedgesim.model.agents`` beside the model that schedules them (as in Mesa's examples) and are
+re-exported here."""
 
-from agents.great_power import GreatPower
-from agents.small_state import SmallState
+from hedgesim.model.agents import GreatPower, SmallState, StateAgent
 
-__all__ = ["GreatPower", "SmallState"]
+__all__ = ["GreatPower", "SmallState", "StateAgent"]

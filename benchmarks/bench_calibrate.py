@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.calibrate import POINTS, WAVES, calibrate
-from experiments.engine import Executor
-from experiments.validate import validate
+from hedgesim.experiments.calibrate import POINTS, WAVES, calibrate
+from hedgesim.experiments.engine import Executor
+from hedgesim.experiments.validate import validate
 
 
 def main() -> None:

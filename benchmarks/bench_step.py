@@ -14,8 +14,8 @@ import time
 
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
-from experiments.engine import tune_allocator
-from model.model import HedgeModel
+from hedgesim.experiments.engine import tune_allocator
+from hedgesim.model.model import HedgeModel
 
 
 def hedgesim_cost(n_small: int, steps: int, seed: int) -> float:

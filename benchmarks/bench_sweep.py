@@ -32,11 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from experiments.engine import Executor, tune_allocator  # noqa: E402
-from experiments.runner import run_sweep  # noqa: E402
-from experiments.sweep import parse_sweep  # noqa: E402
-from model.model import HedgeModel, Simulation  # noqa: E402
-from scenarios.loader import load_scenario  # noqa: E402
+from hedgesim.experiments.engine import Executor, tune_allocator  # noqa: E402
+from hedgesim.experiments.runner import run_sweep  # noqa: E402
+from hedgesim.experiments.sweep import parse_sweep  # noqa: E402
+from hedgesim.model.model import HedgeModel, Simulation  # noqa: E402
+from hedgesim.scenarios.loader import load_scenario  # noqa: E402
 
 OVERRIDES = {"generic.n_small": 30}
 
@@ -92,8 +92,8 @@ CHILD = """
 import resource, sys, tempfile
 sys.path.insert(0, {root!r})
 from benchmarks.bench_sweep import sweep
-from experiments.engine import Executor
-from experiments.runner import run_sweep
+from hedgesim.experiments.engine import Executor
+from hedgesim.experiments.runner import run_sweep
 with tempfile.TemporaryDirectory() as out:
     run_sweep(sweep({n}), out, Executor("processes", 2))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)

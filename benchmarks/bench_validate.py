@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from experiments.engine import Executor
-from experiments.validate import validate
+from hedgesim.experiments.engine import Executor
+from hedgesim.experiments.validate import validate
 
 
 def seconds(replicates: int, workers: int) -> float:

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments import design
-from experiments.stats import bootstrap_ci, hazard_ratio, kaplan_meier, poisson_rate_ci, wilson
-from model.records import OUTCOMES
+from hedgesim.experiments import design
+from hedgesim.experiments.stats import bootstrap_ci, hazard_ratio, kaplan_meier, poisson_rate_ci, wilson
+from hedgesim.model.records import OUTCOMES
 
 COMPARISONS = (("hedge", "balance"), ("hedge", "bandwagon"))
 METRICS = {"survived": "survival", "autonomy_mean": "autonomy"}

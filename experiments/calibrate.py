@@ -40,14 +40,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.analysis import PER
-from experiments.engine import Executor, Item, replicate_seeds, run
-from experiments.runner import atomic_write
-from experiments.validate import Validation, model_rows, settings, validate, window_starts
-from scenarios.ensemble import Member, identity
-from scenarios.history import CLASSES, ERAS, FIRST, LAST, build_panel
-from scenarios.loader import InputError
-from scenarios.params import CALIBRATED
+from hedgesim.experiments.analysis import PER
+from hedgesim.experiments.engine import Executor, Item, replicate_seeds, run
+from hedgesim.experiments.runner import atomic_write
+from hedgesim.experiments.validate import Validation, model_rows, settings, validate, window_starts
+from hedgesim.scenarios.ensemble import Member, identity
+from hedgesim.scenarios.history import CLASSES, ERAS, FIRST, LAST, build_panel
+from hedgesim.scenarios.loader import InputError
+from hedgesim.scenarios.params import CALIBRATED
 
 CUTOFF = 3.0
 DISCREPANCY = 0.1  # model discrepancy: a tenth of the observed value (standard deviation)

@@ -20,13 +20,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.analysis import durations, ensemble_summary, hazard_ratios, summary_of
-from experiments.engine import Executor, Setting, replicate_seeds, run_settings
-from experiments.stats import bootstrap_ci, kaplan_meier
-from scenarios.ensemble import Member
-from scenarios.loader import Scenario, load_scenario
-from scenarios.params import BY_NAME
-from scenarios.schema import CHANNELS, STRATEGIES
+from hedgesim.experiments.analysis import durations, ensemble_summary, hazard_ratios, summary_of
+from hedgesim.experiments.engine import Executor, Setting, replicate_seeds, run_settings
+from hedgesim.experiments.report import pct, pct_interval
+from hedgesim.experiments.stats import bootstrap_ci, kaplan_meier
+from hedgesim.scenarios.ensemble import Member
+from hedgesim.scenarios.loader import Scenario, load_scenario
+from hedgesim.scenarios.params import BY_NAME
+from hedgesim.scenarios.schema import CHANNELS, STRATEGIES
 
 CASES = ("ukraine", "vietnam")
 ARMS = ("historical", *STRATEGIES)
@@ -298,14 +299,6 @@ def _verdict(holds: bool, contradicted: bool, n: int) -> str:
     return "reproduced" if holds else "contradicted" if contradicted else f"inconclusive at n = {n}"
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
-
-
-def _ci(low: float, high: float) -> str:
-    return f"[{_pct(low)}, {_pct(high)}]"
-
-
 def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
                  overrides: Mapping[str, Mapping[str, Any]] | None = None) -> list[Claim]:
     """E-IR 2024's five claims judged by their pre-stated criteria. ``overrides`` per case selects
@@ -325,8 +318,8 @@ def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
 
     def show(case: str, strategy: str) -> str:
         s = war(case, strategy)
-        return (f"{case} {strategy}: war {_pct(s['attacked'])} "
-                f"{_ci(s['attacked_lo'], s['attacked_hi'])}")
+        return (f"{case} {strategy}: war {pct(s['attacked'])} "
+                f"{pct_interval(s['attacked_lo'], s['attacked_hi'])}")
 
     def show_diff(label: str, d: tuple[float, float, float], pct: bool = True) -> str:
         if pct:
@@ -338,7 +331,7 @@ def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
     claims.append(Claim(
         1, "Ukraine's balancing made war likely",
         f"the Wilson lower bound of Ukraine's war probability over the horizon is at least "
-        f"{_pct(LIKELY_WAR)} both on its historical path and under fixed balancing "
+        f"{pct(LIKELY_WAR)} both on its historical path and under fixed balancing "
         f"(contradicted: an upper bound below it)",
         _verdict(all(x["attacked_lo"] >= LIKELY_WAR for x in u),
                  any(x["attacked_hi"] < LIKELY_WAR for x in u), n),
@@ -353,7 +346,7 @@ def judge_claims(results: Mapping[Setting, pd.DataFrame], seed: int = 0,
     claims.append(Claim(
         3, "Vietnam's hedging keeps the peace",
         f"the Wilson upper bound of Vietnam's war probability on its historical (hedging) path "
-        f"is at most {_pct(PEACE)} (contradicted: a lower bound above it)",
+        f"is at most {pct(PEACE)} (contradicted: a lower bound above it)",
         _verdict(v["attacked_hi"] <= PEACE, v["attacked_lo"] > PEACE, n),
         show("vietnam", "historical"), ("vietnam",)))
     d4 = diff("vietnam", "balance", "historical")
@@ -499,7 +492,7 @@ def run_counterfactual(replicates: int, seed: int, executor: Executor | None = N
     with ``members`` (a parameter ensemble), the strategy arms under every member on those
     first replicates // 4 as well, and each member's Shapley decomposition on the first
     replicates // 16."""
-    from experiments.tessman import tessman_runs, tessman_summary
+    from hedgesim.experiments.tessman import tessman_runs, tessman_summary
 
     seeds = replicate_seeds(seed, replicates)
     sub_seeds = seeds[: max(1, replicates // SUBSAMPLE)]

@@ -33,12 +33,12 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from experiments.processes import die_with_parent
-from model.records import Recorder, outcome_columns
-from scenarios.loader import InputError, Scenario, load_scenario
+from hedgesim.experiments.processes import die_with_parent
+from hedgesim.model.records import Recorder, outcome_columns
+from hedgesim.scenarios.loader import InputError, Scenario, load_scenario
 
 if TYPE_CHECKING:
-    from model.model import Simulation
+    from hedgesim.model.model import Simulation
 
 EXECUTORS = ("serial", "processes", "dask")
 HISTORY = "history:"
@@ -95,7 +95,7 @@ def check_memory(sizes: Iterable[tuple[int, int]], workers: int, rows: int = 0) 
     """Refuse, before any work starts, a job whose largest world (small states, great powers)
     would not fit in the memory left on this machine with ``workers`` processes running it and
     ``rows`` record rows kept (``model.footprint``): one line naming the estimate."""
-    from model.footprint import available_bytes, gib, needed_bytes
+    from hedgesim.model.footprint import available_bytes, gib, needed_bytes
 
     n, g = (max(side) for side in zip(*sizes, strict=True))
     need, have = needed_bytes(n, g, workers, rows), available_bytes()
@@ -155,7 +155,7 @@ def _scenario(ref: str) -> Scenario:
     """A built-in name, a .toml path, or ``history:YEAR``: the world of a real year built from
     its observables (``scenarios.historical``), as ``hedgesim validate`` runs it."""
     if ref.startswith(HISTORY):
-        from scenarios.historical import historical_world
+        from hedgesim.scenarios.historical import historical_world
 
         return historical_world(int(ref.removeprefix(HISTORY)), 1)
     return load_scenario(ref)
@@ -166,7 +166,7 @@ def _start(setting: Setting) -> Simulation:
     """A setting's simulation before its first year: its scenario loaded, overridden and given
     its strategy, and its world built, once per process; each seed starts from a copy of it
     (``Simulation.replicate``)."""
-    from model.model import Simulation
+    from hedgesim.model.model import Simulation
 
     return Simulation(_apply(_scenario(setting.scenario), setting), steps=setting.steps)
 
@@ -182,7 +182,7 @@ def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: boo
     """One run: the records of its small states (focal ones unless ``everyone``), and its
     yearly series when asked for (the years are then run one at a time, to the same result;
     ``light``: only the columns that are not per great power)."""
-    from model.model import Simulation  # here: reading records needs neither Mesa nor the model
+    from hedgesim.model.model import Simulation  # here: reading records needs neither Mesa nor the model
     if isinstance(setting.scenario, str):
         sim = _start(setting).replicate(seed)
     else:
@@ -455,7 +455,7 @@ class Executor:
 
             context = multiprocessing.get_context(self.start)
             if self.start == "forkserver":
-                context.set_forkserver_preload(["experiments.worker"])
+                context.set_forkserver_preload(["hedgesim.experiments.worker"])
             pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                        initializer=_plain_signals)
             self._backend = (pool,)

@@ -37,11 +37,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from experiments.engine import Executor, Item, Records, Setting, all_failed, check_memory, stream
-from experiments.sweep import MEMBER, RUN_KEYS, Run, Sweep
-from model.provenance import provenance
-from model.records import OUTCOMES
-from scenarios.loader import InputError
+from hedgesim.experiments.engine import Executor, Item, Records, Setting, all_failed, check_memory, stream
+from hedgesim.experiments.sweep import MEMBER, RUN_KEYS, Run, Sweep
+from hedgesim.model.provenance import provenance
+from hedgesim.model.records import OUTCOMES
+from hedgesim.scenarios.loader import InputError
 
 RUNS_DIR = "runs"
 CHECKSUM = ".sha256"  # _PART.sha256 beside each part: its SHA-256 ("_": Parquet readers skip it)

@@ -40,18 +40,27 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments import design
-from experiments.engine import replicate_seed
-from model.records import OUTCOME_NAMES
-from scenarios.ensemble import Member, read_ensemble
-from scenarios.loader import Scenario, ScenarioError, check_text, load_scenario, read_toml
-from scenarios.schema import POLICIES, STRATEGIES
+from hedgesim.experiments import design
+from hedgesim.experiments.engine import replicate_seed
+from hedgesim.model.records import OUTCOME_NAMES
+from hedgesim.scenarios.ensemble import Member, ensemble_path, read_ensemble
+from hedgesim.scenarios.loader import (
+    Scenario,
+    ScenarioError,
+    builtin_or_path,
+    check_text,
+    load_scenario,
+    read_toml,
+)
+from hedgesim.scenarios.schema import POLICIES, STRATEGIES
 
 SWEEP_FIELDS = {"name", "description", "arms", "seed", "replicates", "ensemble"}
 STUDY_FIELDS = {"name", "scenario", "design", "samples", "replicates", "steps", "regime",
                 "fixed", "vary"}
 RANGE_FIELDS = {"low", "high", "levels"}
 # Bounds on every size, checked before any work starts (docs/sweeps.md).
+# The shipped sweeps, by name (``hedgesim sweep quick``): the .toml files beside this module.
+BUILTIN_SWEEPS = {p.stem: p for p in Path(__file__).resolve().parent.glob("*.toml")}
 MAX_REPLICATES = 100_000
 MAX_STEPS = 1000  # as `hedgesim run --steps` and a scenario's steps
 MAX_SAMPLES = 1 << 20
@@ -227,15 +236,17 @@ def _plain(value: Any) -> Any:
 def load_sweep(path: str | Path, ensemble: str | Path | None = None) -> Sweep:
     """A sweep from a TOML file; ``ensemble`` (a path from here) stands in for the file's
     ``[sweep] ensemble``, and is kept in the sweep's data, so its digest and its report say so."""
-    path = Path(path)
+    path = builtin_or_path(path, BUILTIN_SWEEPS)
     if not path.is_file():
-        raise ScenarioError(f"{path}: no such sweep file")
+        raise ScenarioError(f"{path}: no such sweep file (built-ins: "
+                            f"{', '.join(sorted(BUILTIN_SWEEPS))}; or give a .toml file)")
     data = read_toml(path)
     if ensemble is not None:
-        if not Path(ensemble).is_file():
+        ensemble = ensemble_path(ensemble)
+        if not ensemble.is_file():
             raise ScenarioError(f"--ensemble {ensemble}: no such file")
         if isinstance(data.get("sweep"), dict):  # else parse_sweep names the problem
-            data["sweep"] = {**data["sweep"], "ensemble": str(Path(ensemble).resolve())}
+            data["sweep"] = {**data["sweep"], "ensemble": str(ensemble.resolve())}
     return parse_sweep(data, str(path))
 
 

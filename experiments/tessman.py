@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from experiments.engine import Executor, Setting, run_settings
-from scenarios.ensemble import Member
-from scenarios.loader import load_scenario
+from hedgesim.experiments.engine import Executor, Setting, run_settings
+from hedgesim.scenarios.ensemble import Member
+from hedgesim.scenarios.loader import load_scenario
 
 # Filter one: the behaviour must improve the state's lot against the leader by a margin that is
 # more than drift. A tenth of the starting dependency is about what Belarus's 30-30-30 target asks

@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.analysis import PER, class_ratios, onset_rates
-from experiments.engine import HISTORY, Executor, Setting, paired, replicate_seeds, run
-from scenarios.history import ERAS, FIRST, LAST, build_panel, classify, ratio_band
+from hedgesim.experiments.analysis import PER, class_ratios, onset_rates
+from hedgesim.experiments.engine import HISTORY, Executor, Setting, paired, replicate_seeds, run
+from hedgesim.scenarios.history import ERAS, FIRST, LAST, build_panel, classify, ratio_band
 
 WINDOW = 5
 REPLICATES = 20
@@ -256,7 +256,7 @@ def validate(overrides: Mapping[str, Any] | None = None, *, replicates: int = RE
              seed: int = 0, window: int = WINDOW, first: int = FIRST, last: int = LAST,
              executor: Executor | None = None) -> Validation:
     """Run every window's world through the engine and hold the model against the record."""
-    from scenarios.historical import _names
+    from hedgesim.scenarios.historical import _names
 
     overrides = dict(overrides or {})
     starts = window_starts(first, last, window)

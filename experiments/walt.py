@@ -33,8 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from experiments.engine import Executor, Setting, paired, replicate_seeds, run
-from experiments.stats import bootstrap_ci
+from hedgesim.experiments.engine import Executor, Setting, paired, replicate_seeds, run
+from hedgesim.experiments.stats import bootstrap_ci
 
 REPLICATES = 200
 STEPS = 30
@@ -111,8 +111,8 @@ def record_relations(hypotheses: Sequence[Hypothesis] = HYPOTHESES) -> pd.DataFr
     errors clustered by dyad: per hypothesis its term's coefficient, interval and p-value."""
     import statsmodels.api as sm
 
-    from scenarios.historical import initiations
-    from scenarios.history import build_panel
+    from hedgesim.scenarios.historical import initiations
+    from hedgesim.scenarios.history import build_panel
 
     panel = build_panel()
     counts = {(g, y): initiations(g, y) for g, y in panel[["major", "year"]].drop_duplicates()

@@ -8,9 +8,9 @@ at 50 great powers."""
 
 from threadpoolctl import threadpool_limits
 
-from experiments import engine
-from experiments.processes import die_with_parent
-from model.model import warm_up
+from hedgesim.experiments import engine
+from hedgesim.experiments.processes import die_with_parent
+from hedgesim.model.model import warm_up
 
 die_with_parent()
 engine.tune_allocator()

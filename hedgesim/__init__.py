@@ -8,11 +8,11 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "Executor": "experiments.engine", "Item": "experiments.engine",
-    "Setting": "experiments.engine", "paired": "experiments.engine",
-    "replicate_seeds": "experiments.engine", "run": "experiments.engine",
-    "run_replicates": "experiments.engine", "HedgeModel": "model.model",
-    "Simulation": "model.model", "load_scenario": "scenarios.loader",
+    "Executor": "hedgesim.experiments.engine", "Item": "hedgesim.experiments.engine",
+    "Setting": "hedgesim.experiments.engine", "paired": "hedgesim.experiments.engine",
+    "replicate_seeds": "hedgesim.experiments.engine", "run": "hedgesim.experiments.engine",
+    "run_replicates": "hedgesim.experiments.engine", "HedgeModel": "hedgesim.model.model",
+    "Simulation": "hedgesim.model.model", "load_scenario": "hedgesim.scenarios.loader",
 }
 __all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"

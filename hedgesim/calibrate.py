@@ -43,7 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def parse_priors(items: list[str]) -> dict[str, tuple[float, float]]:
     """The calibrated parameters' priors, with ``NAME=LOW:HIGH`` items added or replacing
     theirs; each checked against the registry's declared range."""
-    from scenarios.params import BY_NAME, CALIBRATED
+    from hedgesim.scenarios.params import BY_NAME, CALIBRATED
 
     priors = dict(CALIBRATED)
     for item in items:
@@ -69,8 +69,8 @@ def parse_priors(items: list[str]) -> dict[str, tuple[float, float]]:
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
-    from experiments.calibrate import calibrate
-    from experiments.report import write_calibration
+    from hedgesim.experiments.calibrate import calibrate
+    from hedgesim.experiments.calibrate_report import write_calibration
 
     for flag, value, top in (("--waves", args.waves, MAX_WAVES),
                              ("--points", args.points, MAX_POINTS),

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hedgesim.cli import add_executor_options, check_counts, check_out, executor_from, out_dir
-from scenarios.loader import load_scenario
-from scenarios.schema import POLICIES
+from hedgesim.scenarios.loader import load_scenario
+from hedgesim.scenarios.schema import POLICIES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,8 +36,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="output directory (default counterfactual-results/)")
     p.add_argument("--ensemble", type=Path, metavar="FILE",
                    help="also run the strategy arms under every member of a parameter ensemble "
-                        "(data/ensemble.toml ships) on a quarter of the replicates, and judge "
-                        "each claim under each member")
+                        "(`calibrated`: the shipped data/ensemble.toml) on a quarter of the "
+                        "replicates, and judge each claim under each member")
     add_executor_options(p)
     p.set_defaults(handler=counterfactual_command)
 
@@ -55,8 +55,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     t.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     t.add_argument("--ensemble", type=Path, metavar="FILE",
                    help="run every strategy under every member of a parameter ensemble "
-                        "(data/ensemble.toml ships) on the same seeds, and report the spread of "
-                        "each filter's pass rate across members beside the pooled figures")
+                        "(`calibrated`: the shipped data/ensemble.toml) on the same seeds, and "
+                        "report the spread of each filter's pass rate across members beside the "
+                        "pooled figures")
     add_executor_options(t)
     t.add_argument("--json", action="store_true", help="print JSON records instead of a table")
     t.set_defaults(handler=tessman_command)
@@ -64,9 +65,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def counterfactual_command(args: argparse.Namespace) -> int:
-    from experiments.counterfactual import run_counterfactual
-    from experiments.report import write_counterfactual
-    from scenarios.ensemble import read_ensemble
+    from hedgesim.experiments.counterfactual import run_counterfactual
+    from hedgesim.experiments.counterfactual_report import write_counterfactual
+    from hedgesim.scenarios.ensemble import read_ensemble
 
     check_counts(args, MAX_REPLICATES)
     members = read_ensemble(args.ensemble) if args.ensemble is not None else []
@@ -85,9 +86,9 @@ def counterfactual_command(args: argparse.Namespace) -> int:
 
 
 def tessman_command(args: argparse.Namespace) -> int:
-    from experiments.engine import replicate_seeds
-    from experiments.tessman import MIN_YEARS, tessman_runs, tessman_summary
-    from scenarios.ensemble import read_ensemble
+    from hedgesim.experiments.engine import replicate_seeds
+    from hedgesim.experiments.tessman import MIN_YEARS, tessman_runs, tessman_summary
+    from hedgesim.scenarios.ensemble import read_ensemble
 
     check_counts(args, MAX_REPLICATES)
     spec = load_scenario(args.scenario)

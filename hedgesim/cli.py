@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, NoReturn
 # set before numpy and SciPy load their OpenBLAS, which reads it then. A user's setting stands.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from scenarios.loader import InputError
+from hedgesim.scenarios.loader import InputError
 
 if TYPE_CHECKING:
-    from experiments.engine import Executor
+    from hedgesim.experiments.engine import Executor
 
 COMMANDS: list[str] = ["hedgesim.commands", "hedgesim.sweeps", "hedgesim.cases", "hedgesim.history",
                        "hedgesim.validate", "hedgesim.calibrate", "hedgesim.walt",
@@ -57,7 +57,7 @@ def add_executor_options(parser: argparse.ArgumentParser) -> None:
 
 def executor_from(args: argparse.Namespace, progress: bool = True) -> Executor:
     """The executor the options ask for, checked before any work starts."""
-    from experiments.engine import Executor
+    from hedgesim.experiments.engine import Executor
 
     workers = args.workers if args.workers is not None else os.cpu_count() or 1
     if workers < 1:
@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 def version_line() -> str:
     """``hedgesim --version``: the package version, the model's source digest and, in a
     checkout, the git commit (as every output records them)."""
-    from model.provenance import provenance
+    from hedgesim.model.provenance import provenance
 
     p = provenance()
     commit = f", commit {p['git_commit']}" if p["git_commit"] else ""
@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hedgesim: error: {err}", file=sys.stderr)
         return 2
     except RuntimeError as err:  # every run failed, or the workers could not start
-        from experiments.engine import RunsFailed, WorkersCannotStart
+        from hedgesim.experiments.engine import RunsFailed, WorkersCannotStart
 
         if not isinstance(err, RunsFailed | WorkersCannotStart):
             raise
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def mark_outputs() -> None:
     """Each output folder the command wrote gets ``OUT_MARK``: the command, the package version,
     the model's digest and the commit, so a result names what made it."""
-    from model.provenance import provenance
+    from hedgesim.model.provenance import provenance
 
     for path, owner in _CLAIMED:
         if path.is_dir():

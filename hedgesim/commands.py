@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
-from scenarios.loader import Scenario, builtin_names, load_scenario
-from scenarios.params import CALIBRATED, PARAMS
-from scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, POLICIES, SMALL_STATE_FIELDS
+from hedgesim.scenarios.loader import Scenario, builtin_names, load_scenario
+from hedgesim.scenarios.params import CALIBRATED, PARAMS
+from hedgesim.scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, POLICIES, SMALL_STATE_FIELDS
 
 DEMO_SCENARIOS = ("ukraine", "vietnam", "belarus")
 MAX_REPLICATES = 100_000  # per arm; a sweep takes more runs, in batches it can resume
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                      metavar="NAME=VALUE", help="override a parameter (see `hedgesim params`)")
     run.add_argument("--ensemble", type=Path, metavar="FILE",
                      help="run every member of a parameter ensemble (hedgesim calibrate's "
-                          "ensemble.toml; data/ensemble.toml ships) on the same seeds, and report "
+                          "ensemble.toml, or `calibrated`: the shipped one) on the same seeds, and report "
                           "parameter uncertainty beside Monte Carlo error")
     run.add_argument("--out", type=out_dir, help="write outcomes and per-step series as Parquet here")
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -92,12 +92,12 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from experiments.analysis import ensemble_summary, summarise
-    from experiments.engine import Setting, check_memory, paired, replicate_seeds, run
-    from experiments.report import format_ensemble, format_summary, summary_json
-    from experiments.runner import run_into
-    from model.provenance import provenance
-    from scenarios.ensemble import read_ensemble
+    from hedgesim.experiments.analysis import ensemble_summary, summarise
+    from hedgesim.experiments.engine import Setting, check_memory, paired, replicate_seeds, run
+    from hedgesim.experiments.report import format_ensemble, format_summary, summary_json
+    from hedgesim.experiments.runner import run_into
+    from hedgesim.model.provenance import provenance
+    from hedgesim.scenarios.ensemble import read_ensemble
 
     _check_counts(args)
     overrides = parse_overrides(args.overrides)
@@ -218,9 +218,9 @@ def cmd_params(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: each built-in case under its own strategy and each fixed one, all arms of
     all cases through the engine in one go."""
-    from experiments.analysis import summarise
-    from experiments.engine import Setting, paired, replicate_seeds, run
-    from experiments.report import format_summary
+    from hedgesim.experiments.analysis import summarise
+    from hedgesim.experiments.engine import Setting, paired, replicate_seeds, run
+    from hedgesim.experiments.report import format_summary
 
     _check_counts(args)
     print(f"hedgesim demo: {args.replicates} replicates per arm, seed {args.seed}; "

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from hedgesim.cli import UsageError, check_out, out_dir
-from scenarios.history import FIRST, LAST
+from hedgesim.scenarios.history import FIRST, LAST
 
 RATIO_PAIRS = (("balance", "non-aligned"), ("bandwagon", "non-aligned"), ("both", "non-aligned"),
                ("balance", "bandwagon"))
@@ -30,8 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def record_tables(first: int = FIRST, last: int = LAST):
     """The panel and the record's tables, as ``hedgesim history`` prints and writes them."""
-    from experiments.analysis import class_ratios, onset_rates
-    from scenarios.history import build_panel
+    from hedgesim.experiments.analysis import class_ratios, onset_rates
+    from hedgesim.scenarios.history import build_panel
 
     panel = build_panel(first, last)
     tables = {
@@ -44,7 +44,7 @@ def record_tables(first: int = FIRST, last: int = LAST):
 
 
 def history_command(args: argparse.Namespace) -> int:
-    from experiments.report import format_rates, write_history
+    from hedgesim.experiments.history_report import format_rates, write_history
 
     if not FIRST <= args.first <= args.last <= LAST:
         raise UsageError(f"--first {args.first} --last {args.last}: need {FIRST} <= first <= "

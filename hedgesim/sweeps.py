@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                            description="Run every strategy arm over a sweep's design points "
                                        "and replicates; results stream to DIR/runs/ (Parquet). "
                                        "Rerun the same command to resume.")
-    sweep.add_argument("sweep", help="sweep definition (.toml), e.g. experiments/quick.toml")
+    sweep.add_argument("sweep", help="a sweep file (.toml) or a built-in sweep: quick, full or population")
     sweep.add_argument("--out", type=out_dir, required=True, metavar="DIR", help="results directory")
     add_executor_options(sweep)
     sweep.add_argument("--shard", metavar="I/N", default=None,
@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                             "$SLURM_ARRAY_TASK_ID/N; then `hedgesim analyze` the union")
     sweep.add_argument("--ensemble", type=Path, metavar="FILE", default=None,
                        help="run under a parameter ensemble (hedgesim calibrate's "
-                            "ensemble.toml; data/ensemble.toml ships): replicate r under member "
+                            "ensemble.toml, or `calibrated`: the shipped one): replicate r under member "
                             "r mod K, as the sweep file's [sweep] ensemble = FILE would")
     sweep.add_argument("--no-report", action="store_true", help="skip the analysis at the end")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def sweep_command(args: argparse.Namespace) -> int:
-    from experiments.runner import parse_shard, run_sweep
-    from experiments.sweep import load_sweep
+    from hedgesim.experiments.runner import parse_shard, run_sweep
+    from hedgesim.experiments.sweep import load_sweep
 
     check_out(Path(args.out))
     sweep = load_sweep(args.sweep, ensemble=args.ensemble)
@@ -68,9 +68,9 @@ def analyze_command(args: argparse.Namespace) -> int:
 
 
 def _report(dirs: list[Path]) -> Path:
-    from experiments.report import write_report
-    from experiments.runner import load_manifest, load_results
-    from experiments.sweep import parse_sweep
+    from hedgesim.experiments.runner import load_manifest, load_results
+    from hedgesim.experiments.sweep import parse_sweep
+    from hedgesim.experiments.sweep_report import write_report
 
     manifest = load_manifest(*dirs)
     sweep = parse_sweep(manifest["sweep"], manifest["path"])

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
-from scenarios.loader import ScenarioError, check_params, read_toml
+from hedgesim.scenarios.loader import ScenarioError, check_params, read_toml
 
 MAX_REPLICATES = 1000
 
@@ -43,8 +43,8 @@ def read_params(path: Path) -> dict[str, Any]:
 
 
 def validate_command(args: argparse.Namespace) -> int:
-    from experiments.report import write_validation
-    from experiments.validate import validate
+    from hedgesim.experiments.validate import validate
+    from hedgesim.experiments.validate_report import write_validation
 
     if not 1 <= args.replicates <= MAX_REPLICATES:
         raise UsageError(f"--replicates {args.replicates}: must be between 1 and {MAX_REPLICATES}")

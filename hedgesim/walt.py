@@ -29,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def walt_command(args: argparse.Namespace) -> int:
-    from experiments.report import write_walt
-    from experiments.walt import walt
+    from hedgesim.experiments.walt import walt
+    from hedgesim.experiments.walt_report import write_walt
 
     check_counts(args, MAX_REPLICATES)
     check_out(args.out, owner="walt")

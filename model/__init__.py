@@ -11,4 +11,4 @@ __all__ = ["HedgeModel", "Simulation"]
 def __getattr__(name: str) -> Any:
     if name not in __all__:
         raise AttributeError(f"module 'model' has no attribute {name!r}")
-    return getattr(import_module("model.model"), name)
+    return getattr(import_module("hedgesim.model.model"), name)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.codes import EndCause, Strategy
-from model.compiled import compiled, vector_exp, vector_log
-from model.world import State, clip, clip_unit, largest, rival_sum, row_max, total
-from scenarios.params import Coefficients
+from hedgesim.model.codes import EndCause, Strategy
+from hedgesim.model.compiled import compiled, vector_exp, vector_log
+from hedgesim.model.world import State, clip, clip_unit, largest, rival_sum, row_max, total
+from hedgesim.scenarios.params import Coefficients
 
 EPS = 1e-9
 Num = float | np.ndarray  # the functions that take it work on a pair and on whole arrays alike

@@ -10,14 +10,21 @@ from typing import Any, NamedTuple
 import mesa
 import numpy as np
 
-from agents.great_power import GreatPower, choose_stance
-from agents.small_state import SmallState, adopt_instruments, decide, gumbel, threat_and_rival
-from model import mechanisms as m
-from model.compiled import borrowed, cache_dir, compiled, entry_point
-from model.records import model_row, year_table, yearly_collector
-from model.world import State, World, build_world, rival_alignment
-from scenarios.loader import Scenario, draw_generic_entities, load_scenario
-from scenarios.params import Coefficients, Params
+from hedgesim.model import mechanisms as m
+from hedgesim.model.agents import (
+    GreatPower,
+    SmallState,
+    adopt_instruments,
+    choose_stance,
+    decide,
+    gumbel,
+    threat_and_rival,
+)
+from hedgesim.model.compiled import borrowed, cache_dir, compiled, entry_point
+from hedgesim.model.records import model_row, year_table, yearly_collector
+from hedgesim.model.world import State, World, build_world, rival_alignment
+from hedgesim.scenarios.loader import Scenario, draw_generic_entities, load_scenario
+from hedgesim.scenarios.params import Coefficients, Params
 
 DRAW_CHUNK = 1 << 22  # uniforms drawn at once at most (32 MB with their bits), unless one year needs more
 

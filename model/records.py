@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from model.codes import EndCause, Strategy
+from hedgesim.model.codes import EndCause, Strategy
 
 if TYPE_CHECKING:
-    from model.model import HedgeModel, Simulation
-    from model.world import World
+    from hedgesim.model.model import HedgeModel, Simulation
+    from hedgesim.model.world import World
 
 STRATEGY_NAMES = [str(s) for s in Strategy]
 END_CAUSES = [c.name.lower() for c in EndCause]
@@ -119,7 +119,7 @@ def pair_columns(sim: Simulation) -> dict[str, np.ndarray]:
     """The yearly series columns per (small state, great power), each [s, g], by kind:
     ``by_great_power`` names one column per power. They may be views on the world's arrays:
     take rows of them (a copy) before the year moves on."""
-    from model import mechanisms as m  # here: reading records needs no compiled model
+    from hedgesim.model import mechanisms as m  # here: reading records needs no compiled model
 
     st, p = sim.world.state, sim.coefs
     dep = sim.call(m.dependency_on, st, p, None)
@@ -210,7 +210,7 @@ def yearly_collector(model: HedgeModel):
     per year (``HedgeModel.year_table`` and ``year_row``) and each agent reads its own row of it."""
     from mesa import DataCollector
 
-    from agents.small_state import SmallState
+    from hedgesim.model.agents import SmallState
 
     row, table = model.year_row(), model.year_table()
     model_reporters = {k: (lambda mdl, k=k: mdl.year_row()[k]) for k in row if k != "step"}

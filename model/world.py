@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
-from model.codes import Strategy
-from model.compiled import compiled, compiled_exact
-from scenarios.schema import CHANNELS, PAIRS, STRATEGIES, Entities, policy_code
+from hedgesim.model.codes import Strategy
+from hedgesim.model.compiled import compiled, compiled_exact
+from hedgesim.scenarios.schema import CHANNELS, PAIRS, STRATEGIES, Entities, policy_code
 
 
 class State(NamedTuple):

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scenarios.loader import ScenarioError, check_params, read_toml
-from scenarios.params import BY_NAME
+from hedgesim.scenarios.loader import ScenarioError, builtin_or_path, check_params, read_toml
+from hedgesim.scenarios.params import BY_NAME
 
 MAX_MEMBERS = 1000
 SHIPPED = Path(__file__).resolve().parents[1] / "data" / "ensemble.toml"
@@ -50,9 +50,15 @@ def identity(params: Mapping[str, float]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def ensemble_path(name_or_path: str | Path) -> Path:
+    """An ensemble file, or the shipped one by its name, ``calibrated``."""
+    return builtin_or_path(name_or_path, {"calibrated": SHIPPED})
+
+
 def read_ensemble(path: str | Path) -> list[Member]:
-    """The members of an ensemble file, every value checked (one-line ``ScenarioError``)."""
-    path = Path(path)
+    """The members of an ensemble file (or of ``calibrated``, the shipped one), every value
+    checked (one-line ``ScenarioError``)."""
+    path = ensemble_path(path)
     if not path.is_file():
         raise ScenarioError(f"--ensemble {path}: no such file")
     data = read_toml(path)

@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from scenarios.data import table
-from scenarios.history import FORCE_HOSTILITY, spells
-from scenarios.loader import Scenario, parse_scenario
-from scenarios.schema import CHANNELS
+from hedgesim.scenarios.data import table
+from hedgesim.scenarios.history import FORCE_HOSTILITY, spells
+from hedgesim.scenarios.loader import Scenario, parse_scenario
+from hedgesim.scenarios.schema import CHANNELS
 
 PROXIMITY = {1: 1.0, 2: 0.7, 3: 0.5}
 DISTANT = 0.1

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from scenarios.data import table
+from hedgesim.scenarios.data import table
 
 FIRST, LAST = 1816, 2010
 CLASSES = ("bandwagon", "balance", "both", "non-aligned")

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from scenarios.params import BY_NAME, Param, Params
-from scenarios.schema import (
+from hedgesim.scenarios.params import BY_NAME, Param, Params
+from hedgesim.scenarios.schema import (
     ADAPTIVE,
     CHANNELS,
     GENERATOR_FIELDS,
@@ -149,11 +149,18 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
 
 
+def builtin_or_path(name_or_path: str | Path, builtins: dict[str, Path]) -> Path:
+    """A built-in file by its name (a bare word: ``ukraine``, ``quick``), else the path given,
+    which is never read as a name (``../scenarios/ukraine`` is a path)."""
+    path = Path(name_or_path)
+    if not path.suffix and len(path.parts) == 1 and str(path) in builtins:
+        return builtins[str(path)]
+    return path
+
+
 def scenario_path(name_or_path: str | Path) -> Path:
     """The file of a built-in scenario by name, or of a scenario file by path."""
-    path = Path(name_or_path)
-    if not path.suffix and len(path.parts) == 1 and (BUILTIN_DIR / f"{path}.toml").exists():
-        path = BUILTIN_DIR / f"{name_or_path}.toml"
+    path = builtin_or_path(name_or_path, {p.stem: p for p in BUILTIN_DIR.glob("*.toml")})
     if not path.is_file():
         raise ScenarioError(f"{name_or_path}: no such scenario (built-ins: "
                             f"{', '.join(builtin_names())}; or give a .toml file)")

@@ -251,7 +251,7 @@ Coefficients = namedtuple("Coefficients", [*(p.name for p in NUMERIC), "portfoli
 
 def odd_row(p: Param) -> str:
     """The parameter's row in docs/ODD.md's table (tests/test_docs.py keeps the two equal;
-    ``python -m scenarios.params`` prints the table)."""
+    ``python -m hedgesim.scenarios.params`` prints the table)."""
     span = " / ".join(p.choices) if p.choices else f"[{p.low:g}, {p.high:g}]"
     if p.name in CALIBRATED:
         span += "; calibrated, prior [{:g}, {:g}]".format(*CALIBRATED[p.name])

@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from model.model import HedgeModel
-from scenarios.loader import parse_scenario
+from hedgesim.model.model import HedgeModel
+from hedgesim.scenarios.loader import parse_scenario
 
 
 def scenario_data(**state: Any) -> dict[str, Any]:
@@ -44,7 +44,7 @@ class KillingEvaluate:
     def __call__(self, task):
         import os
 
-        from experiments.engine import evaluate
+        from hedgesim.experiments.engine import evaluate
 
         if task.first == self.killer:
             os._exit(1)

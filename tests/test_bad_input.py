@@ -11,11 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments import engine, runner
-from experiments.engine import Executor
-from experiments.sweep import load_sweep, parse_sweep
 from hedgesim.cli import main
-from scenarios.loader import ScenarioError, load_scenario, parse_scenario
+from hedgesim.experiments import engine, runner
+from hedgesim.experiments.engine import Executor
+from hedgesim.experiments.sweep import load_sweep, parse_sweep
+from hedgesim.scenarios.loader import ScenarioError, load_scenario, parse_scenario
 from tests.helpers import scenario_data, tiny_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +150,7 @@ def test_a_factor_integer_in_one_study_and_real_in_another_keeps_its_values(tmp_
 
 
 def test_one_arm_and_all_failing_sweeps_still_get_a_report(tmp_path, monkeypatch):
-    from experiments.report import write_report
+    from hedgesim.experiments.sweep_report import write_report
 
     one_arm = parse_sweep({**tiny(regime=None), "sweep": {**tiny()["sweep"], "arms": ["hedge"]}})
     runner.run_sweep(one_arm, tmp_path / "one")
@@ -324,7 +324,7 @@ def test_a_damaged_manifest_is_one_line_on_resume_and_in_analyze(tmp_path, capsy
 
 def test_a_world_too_big_for_memory_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
     """The estimate (model.footprint) against what is left: refused in one line, exit 2."""
-    from model import footprint
+    from hedgesim.model import footprint
 
     monkeypatch.setattr(footprint, "available_bytes", lambda: 200 << 20)
     one_line_exit_2(capsys, ["run", "ukraine", "--replicates", "5"], "needs about")
@@ -339,7 +339,7 @@ def test_a_level_label_matplotlib_cannot_parse_is_drawn_as_text(tmp_path):
         "generic.revisionism_mean": [0.2, 0.8],
         "generic.border_share": {"$\\frac{$": {"generic.border_share": 0.1},
                                  "b": {"generic.border_share": 0.6}}}}]})
-    from experiments.report import write_report
+    from hedgesim.experiments.sweep_report import write_report
 
     runner.run_sweep(sweep, tmp_path / "out", Executor("serial"))
     assert write_report(runner.load_results(tmp_path / "out"), sweep, tmp_path / "out").exists()

@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments import calibrate as cal
-from experiments.engine import Executor
 from hedgesim import calibrate as cli_calibrate
 from hedgesim.cli import main
-from scenarios.ensemble import Member, ensemble_toml, identity, read_ensemble
-from scenarios.loader import InputError, ScenarioError
-from scenarios.params import BY_NAME, CALIBRATED
+from hedgesim.experiments import calibrate as cal
+from hedgesim.experiments.engine import Executor
+from hedgesim.scenarios.ensemble import Member, ensemble_toml, identity, read_ensemble
+from hedgesim.scenarios.loader import InputError, ScenarioError
+from hedgesim.scenarios.params import BY_NAME, CALIBRATED
 
 
 def rows(classes: list[str], force: list[int], war: list[int], minors: list[str]
@@ -155,7 +155,7 @@ def test_calibrate_rejects_bad_arguments_in_one_line(args, message, capsys, tmp_
 
 
 def test_the_shipped_ensemble_reads_and_its_first_member_gives_the_defaults():
-    from scenarios.ensemble import SHIPPED
+    from hedgesim.scenarios.ensemble import SHIPPED
 
     members = read_ensemble(SHIPPED)
     assert len(members) >= 5 and len({m.id for m in members}) == len(members)

@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from scenarios import calibration as cal
-from scenarios.loader import load_scenario
+from hedgesim.scenarios import calibration as cal
+from hedgesim.scenarios.loader import load_scenario
 
 RUSSIA, UKRAINE, BELARUS, CHINA, USA, VIETNAM = 365, 369, 370, 710, 2, 816
 

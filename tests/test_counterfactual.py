@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.counterfactual import (
+from hedgesim.cli import main
+from hedgesim.experiments.counterfactual import (
     ARMS,
     CASES,
     FACTORS,
@@ -19,11 +20,10 @@ from experiments.counterfactual import (
     roles,
     run_counterfactual,
 )
-from experiments.engine import Executor, Setting, replicate_seeds, run_settings
-from experiments.report import write_counterfactual
-from hedgesim.cli import main
-from scenarios.loader import load_scenario
-from scenarios.schema import CHANNELS
+from hedgesim.experiments.counterfactual_report import write_counterfactual
+from hedgesim.experiments.engine import Executor, Setting, replicate_seeds, run_settings
+from hedgesim.scenarios.loader import load_scenario
+from hedgesim.scenarios.schema import CHANNELS
 
 N = 8
 SUMMARY_COLUMNS = ["scenario", "strategy", "replicates", "attacked", "attacked_lo",
@@ -176,7 +176,7 @@ def test_a_variant_judges_only_the_claims_of_its_own_case() -> None:
     """A Ukraine variant says nothing about Vietnam's claims ("Russia.revisionism" is no
     parameter of the Vietnam scenario), and every verdict is compared with the baseline judged
     on as many runs."""
-    from experiments.counterfactual import (
+    from hedgesim.experiments.counterfactual import (
         decomposition_settings,
         sensitivity_settings,
         sensitivity_table,

@@ -7,9 +7,9 @@ import inspect
 import re
 from pathlib import Path
 
-from model import mechanisms
-from scenarios.params import PARAMS, odd_row
-from scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, SMALL_STATE_FIELDS
+from hedgesim.model import mechanisms
+from hedgesim.scenarios.params import PARAMS, odd_row
+from hedgesim.scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, SMALL_STATE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD = (ROOT / "docs" / "ODD.md").read_text()
@@ -17,7 +17,7 @@ ODD = (ROOT / "docs" / "ODD.md").read_text()
 
 def test_every_parameter_and_attribute_is_in_the_odd_with_a_source():
     for p in PARAMS:  # the row as the registry gives it: default, range, prior, meaning, source
-        assert odd_row(p) in ODD.splitlines(), f"{p.name}: python -m scenarios.params"
+        assert odd_row(p) in ODD.splitlines(), f"{p.name}: python -m hedgesim.scenarios.params"
         assert p.source.strip(), p.name
     for f in (*GREAT_POWER_FIELDS, *SMALL_STATE_FIELDS, *GENERATOR_FIELDS):
         assert f"`{f.name}`" in ODD and f.source.strip(), f.name

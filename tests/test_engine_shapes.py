@@ -16,11 +16,11 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments import engine, runner
-from experiments.engine import Executor, RunsFailed, Setting, paired, replicate_seeds
-from experiments.sweep import parse_sweep
 from hedgesim.cli import main
-from scenarios.loader import InputError
+from hedgesim.experiments import engine, runner
+from hedgesim.experiments.engine import Executor, RunsFailed, Setting, paired, replicate_seeds
+from hedgesim.experiments.sweep import parse_sweep
+from hedgesim.scenarios.loader import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,7 +133,7 @@ def test_a_script_without_a_main_guard_is_told_what_to_do(tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 1 and "returned" not in done.stdout
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("experiments.engine.WorkersCannotStart") and "__main__" in last
+    assert last.startswith("hedgesim.experiments.engine.WorkersCannotStart") and "__main__" in last
     assert done.stderr.count("Traceback") == 1  # the parent's; the workers end quietly
     guarded = tmp_path / "guarded.py"
     guarded.write_text("if __name__ == '__main__':\n"

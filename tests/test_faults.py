@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiments import engine, runner
-from experiments.engine import Executor, Setting, paired, replicate_seeds
-from experiments.sweep import load_sweep
+from hedgesim.experiments import engine, runner
+from hedgesim.experiments.engine import Executor, Setting, paired, replicate_seeds
+from hedgesim.experiments.sweep import load_sweep
 from tests.helpers import tiny_sweep
 
 ROOT = Path(__file__).resolve().parents[1]

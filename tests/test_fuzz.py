@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from experiments.sweep import load_sweep
 from hedgesim.cli import main
-from scenarios.loader import ScenarioError
+from hedgesim.experiments.sweep import load_sweep
+from hedgesim.scenarios.loader import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from experiments.analysis import class_ratios, onset_rates, rate_ratio
-from experiments.stats import poisson_rate_ci
 from hedgesim.cli import main
-from scenarios import data, history
+from hedgesim.experiments.analysis import class_ratios, onset_rates, rate_ratio
+from hedgesim.experiments.stats import poisson_rate_ci
+from hedgesim.scenarios import data, history
 
 
 def write(folder, name, rows):

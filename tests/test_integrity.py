@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from experiments.engine import run_replicates
-from experiments.stats import bootstrap_ci
+from hedgesim.experiments.engine import run_replicates
+from hedgesim.experiments.stats import bootstrap_ci
 
 REPLICATES = 300
 # a credible guarantee against a neighbour whose aims weigh fully

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from agents.small_state import gumbel
-from model import mechanisms as m
-from model.world import rival_alignment, rival_sum
+from hedgesim.model import mechanisms as m
+from hedgesim.model.agents import gumbel
+from hedgesim.model.world import rival_alignment, rival_sum
 from tests.helpers import small_model
 
 NEAR, FAR = 0, 1

@@ -14,16 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from experiments.engine import Setting, replicate_seeds, run_replicates, simulate
-from model import compiled
-from model import model as model_source
-from model.codes import Strategy
-from model.compiled import borrowed, entry_point
-from model.mechanisms import normal_tilt, recycled
-from model.model import HedgeModel, Simulation, run_years, uniforms, year_draws, year_size
-from model.records import outcomes
-from scenarios.loader import load_scenario
-from scenarios.params import BY_NAME
+from hedgesim.experiments.engine import Setting, replicate_seeds, run_replicates, simulate
+from hedgesim.model import compiled
+from hedgesim.model import model as model_source
+from hedgesim.model.codes import Strategy
+from hedgesim.model.compiled import borrowed, entry_point
+from hedgesim.model.mechanisms import normal_tilt, recycled
+from hedgesim.model.model import HedgeModel, Simulation, run_years, uniforms, year_draws, year_size
+from hedgesim.model.records import outcomes
+from hedgesim.scenarios.loader import load_scenario
+from hedgesim.scenarios.params import BY_NAME
 
 GENERIC = load_scenario("generic")
 TUNABLE = [p for p in BY_NAME.values() if not p.choices and p.kind == "float"]
@@ -170,8 +170,9 @@ def test_str_of_a_strategy_is_its_name():
 def test_importing_the_model_changes_nothing_process_wide():
     """No allocator tuning or other side effect at import: the engine applies its one setting
     (experiments.engine.tune_allocator) in the processes that run the model."""
-    code = ("import ctypes, sys; import model.model, model.records, agents; "
-            "print('experiments.engine' in sys.modules)")
+    code = ("import ctypes, sys; import hedgesim.model.model, hedgesim.model.records, "
+            "hedgesim.agents; "
+            "print('hedgesim.experiments.engine' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "False"
@@ -284,8 +285,8 @@ def test_agents_are_views_on_the_world():
 def test_a_generic_world_drawn_into_arrays_is_the_world_of_its_tables(overrides):
     """The engine draws a generic world straight into arrays; the same draw made into entity
     tables (Scenario.concretise) gives the same world to the bit."""
-    from model.world import build_world
-    from scenarios.loader import draw_generic_entities
+    from hedgesim.model.world import build_world
+    from hedgesim.scenarios.loader import draw_generic_entities
 
     spec = GENERIC.with_overrides(overrides).with_strategy("balance")
     direct = build_world(spec, draw_generic_entities(spec, np.random.default_rng(11)))
@@ -300,7 +301,7 @@ def test_a_generic_world_drawn_into_arrays_is_the_world_of_its_tables(overrides)
 def test_the_rest_of_the_world_takes_what_pythons_sum_of_the_others_leaves():
     """``rest_of_world`` sums in compiled code as Python's ``sum`` does (tables are summed so
     elsewhere), to the bit, on shares of every scale and sign and with no named partner."""
-    from model.world import rest_of_world
+    from hedgesim.model.world import rest_of_world
 
     rng = np.random.default_rng(5)
     for k in (1, 2, 3, 9):
@@ -315,7 +316,7 @@ def test_the_rest_of_the_world_takes_what_pythons_sum_of_the_others_leaves():
 def test_a_seeds_streams_are_the_children_numpy_spawns():
     """``streams`` makes a seed's children without their parent: the same generators as
     ``default_rng(seed).spawn(2)``, for Python and numpy integers, all or the years' alone."""
-    from model.model import streams
+    from hedgesim.model.model import streams
 
     for seed in (0, 7, 2**63 + 3, np.int64(12), np.uint64(99)):
         for first in (0, 1):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.loader import BUILTIN_DIR, ScenarioError, builtin_names, load_scenario
+from hedgesim.scenarios.loader import BUILTIN_DIR, ScenarioError, builtin_names, load_scenario
 
 UKRAINE = (BUILTIN_DIR / "ukraine.toml").read_text()
 

@@ -15,15 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.small_state import SmallState
-from experiments import analysis, design, engine, runner
-from experiments.engine import Executor, replicate_seeds
-from experiments.sweep import Factor, Study, load_sweep, parse_sweep
+from hedgesim.experiments import analysis, design, engine, runner
+from hedgesim.experiments.engine import Executor, replicate_seeds
+from hedgesim.experiments.sweep import Factor, Study, load_sweep, parse_sweep
+from hedgesim.model.agents import SmallState
+from hedgesim.model.model import HedgeModel, Simulation
+from hedgesim.model.records import outcomes
+from hedgesim.scenarios.ensemble import Member, ensemble_toml, identity
+from hedgesim.scenarios.loader import InputError, ScenarioError
 from hedgesim.sweeps import sweep_command
-from model.model import HedgeModel, Simulation
-from model.records import outcomes
-from scenarios.ensemble import Member, ensemble_toml, identity
-from scenarios.loader import InputError, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -215,8 +215,8 @@ def test_resume_after_kill_9_equals_uninterrupted(tmp_path):
         vary = { "generic.revisionism_mean" = [0.3, 0.7] }
         """))
     out = tmp_path / "out"
-    script = ("import sys; from experiments.runner import run_sweep; "
-              "from experiments.sweep import load_sweep; "
+    script = ("import sys; from hedgesim.experiments.runner import run_sweep; "
+              "from hedgesim.experiments.sweep import load_sweep; "
               "run_sweep(load_sweep(sys.argv[1]), sys.argv[2], batch=2)")
     proc = subprocess.Popen([sys.executable, "-c", script, str(toml), str(out)], cwd=ROOT)
     deadline = time.time() + 60
@@ -375,7 +375,7 @@ def test_regime_map_picks_the_best_arm_per_cell(fixture_table):
 
 
 def test_report_is_written_and_reproducible(tmp_path):
-    from experiments.report import write_report
+    from hedgesim.experiments.sweep_report import write_report
 
     data = tiny(design="lhs", samples=4, replicates=2)
     sweep = parse_sweep(data)
@@ -396,7 +396,8 @@ def test_report_is_written_and_reproducible(tmp_path):
 def test_figures_drawn_on_forked_workers_are_the_bytes_drawn_here(tmp_path, monkeypatch):
     """save_all draws on two workers forked from a single-threaded process, and in the process
     itself when it has other threads; which it did must not show in the files."""
-    from experiments import report as rep
+    from hedgesim.experiments import report as rep
+    from hedgesim.experiments.sweep_report import write_report
 
     data = tiny(design="lhs", samples=4, replicates=2)
     sweep = parse_sweep(data)
@@ -413,7 +414,7 @@ def test_figures_drawn_on_forked_workers_are_the_bytes_drawn_here(tmp_path, monk
     files = {}
     for threads in (1, 2):
         monkeypatch.setattr(rep.threading, "active_count", lambda n=threads: n)
-        folder = rep.write_report(results, sweep, tmp_path / f"t{threads}").parent
+        folder = write_report(results, sweep, tmp_path / f"t{threads}").parent
         files[threads] = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert pools == ["fork"], "one pool of forked workers, only where no other thread runs"
     assert sum(name.endswith((".png", ".svg")) for name in files[1]) >= 6
@@ -489,7 +490,7 @@ def test_a_sweep_under_an_ensemble_runs_replicate_r_under_member_r_mod_k(tmp_pat
     tables = analysis.analyse(records, sweep)
     assert set(tables["by_member"]["member"]) == {calm, warlike}
     assert set(tables["paired_by_member"]["member"]) == {calm, warlike}
-    from experiments.report import write_report
+    from hedgesim.experiments.sweep_report import write_report
 
     report = write_report(records, sweep, tmp_path / "out").read_text()
     assert "Under the parameter ensemble" in report and warlike in report

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from experiments.tessman import (
+from hedgesim.cli import main
+from hedgesim.experiments.tessman import (
     ALLIANCE_MAX,
     ARMING_MAX,
     DEPENDENCY_DROP,
@@ -19,7 +20,6 @@ from experiments.tessman import (
     leader_of,
     verdict_rows,
 )
-from hedgesim.cli import main
 
 YEARS = 21
 
@@ -143,7 +143,7 @@ def test_cli_bad_input_one_line_exit_2(argv: list[str], capsys: pytest.CaptureFi
 
 
 def test_cli_under_an_ensemble_pools_the_members_and_reports_each(tmp_path, capsys):
-    from scenarios.ensemble import Member, ensemble_toml, identity
+    from hedgesim.scenarios.ensemble import Member, ensemble_toml, identity
 
     members = [Member(identity(p), p, 1.0) for p in
                ({"war_intercept": -6.0}, {"war_intercept": -1.0})]
@@ -166,7 +166,7 @@ def test_cli_under_an_ensemble_pools_the_members_and_reports_each(tmp_path, caps
 
 
 def _one(tmp_path, member):
-    from scenarios.ensemble import ensemble_toml
+    from hedgesim.scenarios.ensemble import ensemble_toml
 
     path = tmp_path / f"{member.id}.toml"
     path.write_text(ensemble_toml([member], {}))

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from experiments.validate import compare, model_rows, rank_auc, validate, window_starts
 from hedgesim.cli import main
-from scenarios.historical import PROXIMITY, historical_world, initiations
+from hedgesim.experiments.validate import compare, model_rows, rank_auc, validate, window_starts
+from hedgesim.scenarios.historical import PROXIMITY, historical_world, initiations
 
 
 def test_a_historical_world_comes_from_that_years_observables():

@@ -18,8 +18,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from solara.components.file_download import FileDownloadWidget
 
-from experiments.engine import run_replicates
 from hedgesim import cli
+from hedgesim.experiments.engine import run_replicates
+from hedgesim.model.model import HedgeModel
+from hedgesim.model.records import outcome_columns
+from hedgesim.scenarios.loader import BUILTIN_DIR, load_scenario
+from hedgesim.scenarios.params import BY_NAME
 from hedgesim.viz import OFFLINE_ENV, explore, server_command
 from hedgesim.viz.figures import (
     COERCION_COLOUR,
@@ -42,10 +46,6 @@ from hedgesim.viz.page import (
     inputs,
     scenario_toml,
 )
-from model.model import HedgeModel
-from model.records import outcome_columns
-from scenarios.loader import BUILTIN_DIR, load_scenario
-from scenarios.params import BY_NAME
 
 
 def _render(model: solara.Reactive[VizModel]):

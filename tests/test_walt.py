@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from experiments import walt
 from hedgesim.cli import main
+from hedgesim.experiments import walt
 
 
 def records() -> pd.DataFrame:

@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from experiments.processes import die_with_parent
 from hedgesim.cli import UsageError
+from hedgesim.experiments.processes import die_with_parent
 
 APP = Path(__file__).resolve().parent / "app.py"
 

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.analysis import summarise
-from experiments.engine import Setting, paired, replicate_seeds, run, simulate
-from experiments.report import format_summary
-from scenarios.loader import Scenario
-from scenarios.schema import POLICIES
+from hedgesim.experiments.analysis import summarise
+from hedgesim.experiments.engine import Setting, paired, replicate_seeds, run, simulate
+from hedgesim.experiments.report import format_summary
+from hedgesim.scenarios.loader import Scenario
+from hedgesim.scenarios.schema import POLICIES
 
 ARMS = ("historical", *POLICIES)
 DEFAULT_ARMS = ("historical", "balance", "bandwagon", "hedge")

@@ -30,10 +30,10 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
 from PIL import Image
 
-from experiments.style import COLOURS, LINESTYLES
-from model import mechanisms as m
-from model.model import HedgeModel
-from model.records import STRATEGY_NAMES
+from hedgesim.experiments.style import COLOURS, LINESTYLES
+from hedgesim.model import mechanisms as m
+from hedgesim.model.model import HedgeModel
+from hedgesim.model.records import STRATEGY_NAMES
 
 LAYOUT_SEED = 7
 MAX_LABELS = 20  # beyond this many small states, label the focal ones, largest first

@@ -28,7 +28,19 @@ import tomli_w
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import force_update, update_counter
 
-from experiments.report import md_table
+from hedgesim.experiments.report import md_table
+from hedgesim.model.model import HedgeModel, Snapshot
+from hedgesim.model.records import Recorder
+from hedgesim.scenarios.loader import (
+    BUILTIN_DIR,
+    Scenario,
+    ScenarioError,
+    builtin_names,
+    load_scenario,
+    scenario_path,
+)
+from hedgesim.scenarios.params import BY_NAME
+from hedgesim.scenarios.schema import POLICIES
 from hedgesim.viz import explore
 from hedgesim.viz.figures import (
     FIGSIZE,
@@ -43,11 +55,6 @@ from hedgesim.viz.figures import (
     png,
     svg,
 )
-from model.model import HedgeModel, Snapshot
-from model.records import Recorder
-from scenarios.loader import BUILTIN_DIR, Scenario, ScenarioError, builtin_names, load_scenario, scenario_path
-from scenarios.params import BY_NAME
-from scenarios.schema import POLICIES
 
 # Key parameters offered as sliders: a readable name and the slider's step (range, default
 # and help from the registry, scenarios/params.py).
