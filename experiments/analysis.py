@@ -19,7 +19,7 @@ from scipy import stats
 
 from hedgesim.experiments import design
 from hedgesim.experiments.stats import bootstrap_ci, hazard_ratio, kaplan_meier, poisson_rate_ci, wilson
-from hedgesim.model.records import OUTCOMES
+from hedgesim.model.records import ATTACKS, OUTCOMES
 
 COMPARISONS = (("hedge", "balance"), ("hedge", "bandwagon"))
 METRICS = {"survived": "survival", "autonomy_mean": "autonomy"}
@@ -63,6 +63,29 @@ def summarise(records: pd.DataFrame, keys: Sequence[str], seed: int = 0) -> pd.D
         return pd.DataFrame([summary_of(ok, seed)])
     rows = [{**dict(zip(keys, k if isinstance(k, tuple) else (k,), strict=True)),
              **summary_of(g, seed)} for k, g in ok.groupby(list(keys), sort=False)]
+    return pd.DataFrame(rows)
+
+
+def attackers(records: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Who attacks, per group of ``keys`` and great power (the records' ``attacks_GP``): the
+    share of runs in which the power started a war on the state, with its Wilson 95% interval,
+    and its share of all the wars started on the state."""
+    ok = ok_rows(records)
+    powers = [c for c in ok.columns if c.startswith(ATTACKS)]
+    rows = []
+    groups = ok.groupby(list(keys), sort=False) if keys else [((), ok)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        total = float(group[powers].to_numpy(float).sum())
+        for column in powers:
+            started = group[column].to_numpy(float)
+            hit = int((started > 0).sum())
+            lo, hi = wilson(hit, len(group))
+            rows.append({**dict(zip(keys, key, strict=True)),
+                         "attacker": column.removeprefix(ATTACKS), "runs": len(group),
+                         "attacked_by": hit / len(group), "attacked_by_lo": lo,
+                         "attacked_by_hi": hi, "wars_started": int(started.sum()),
+                         "share_of_wars": started.sum() / total if total else float("nan")})
     return pd.DataFrame(rows)
 
 

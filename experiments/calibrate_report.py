@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from hedgesim.experiments.report import Plot, md_table, save_all, subplots, write_csv, write_text
-from hedgesim.experiments.validate_report import write_validation
+from hedgesim.experiments.validate_report import SCORE_COLUMNS, formatted_scores, write_validation
 
 
 def plot_pairs(calibration: Any, priors: dict[str, tuple[float, float]]) -> Figure:
@@ -134,11 +134,9 @@ def calibration_report(result: Any, priors: dict[str, tuple[float, float]]) -> s
         sc = validation.scores
         if held_out:
             sc = sc[sc["era"] == held_out]
-        sc = sc.assign(auc=[f"{a:.2f} [{lo:.2f}, {hi:.2f}]" for a, lo, hi in
-                            zip(sc["auc"], sc["auc_lo"], sc["auc_hi"], strict=True)])
-        lines += ["Hindcast ROC AUC [95% CI] beside the baselines (in-sample logistic fits):", "",
-                  *md_table(sc, ["era", "outcome", "predictor", "rows", "events", "auc",
-                                 "brier"]), ""]
+        lines += ["Hindcast proper scores [95% CI, bootstrap over dyads] beside the baselines "
+                  "(fitted on 1816-1945; `fit` says where that is in-sample):", "",
+                  *md_table(formatted_scores(sc), SCORE_COLUMNS), ""]
     return "\n".join(lines)
 
 

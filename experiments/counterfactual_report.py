@@ -16,13 +16,13 @@ from hedgesim.experiments.counterfactual import (
     FACTORS,
     SERIES_REPLICATES,
     Counterfactual,
-    pct,
-    pct_interval,
 )
 from hedgesim.experiments.report import (
     Plot,
     km_axes,
     md_table,
+    pct,
+    pct_interval,
     save_all,
     subplots,
     write_csv,

@@ -251,9 +251,11 @@ def _outcome_table(runs: list[tuple[dict[str, Any], dict[str, np.ndarray] | None
     """The batch's records: each run's keys over its rows, its outcome columns and its error.
     When every run succeeded with the same keys (a batch of one study, as a rule), each key
     column is made at once, repeating the runs' values over their rows."""
-    names = list(runs[0][0])
-    same = all(columns is not None and list(keys) == names for keys, columns, _ in runs)
-    # a batch may span two studies with other keys: look the keys up only once they agree
+    names, kept = list(runs[0][0]), list(runs[0][1] or ())
+    # a batch may span two studies with other keys, or worlds with other great powers (their
+    # attacks_GP columns): look the columns up only once they agree
+    same = all(columns is not None and list(keys) == names and list(columns) == kept
+               for keys, columns, _ in runs)
     values = {c: [keys[c] for keys, _, _ in runs] for c in names} if same else {}
     if same and all(isinstance(v, SCALAR) for vs in values.values() for v in vs):
         counts = [len(columns["state"]) for _, columns, _ in runs]

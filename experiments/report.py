@@ -168,6 +168,18 @@ def format_summary(summary: pd.DataFrame, key: str) -> str:
     return pd.DataFrame(table).to_string(index=False)
 
 
+def format_attackers(table: pd.DataFrame, key: str) -> str:
+    """``analysis.attackers`` as a readable table: per state, each great power's share of runs
+    in which it started a war there [95% interval], and its share of the wars started there."""
+    return pd.DataFrame({
+        key: table[key].astype(str), "attacker": table["attacker"],
+        "attacked by": [f"{r.attacked_by:.2f} [{r.attacked_by_lo:.2f}, {r.attacked_by_hi:.2f}]"
+                        for r in table.itertuples()],
+        "wars started": table["wars_started"],
+        "share of wars": table["share_of_wars"].map(lambda v: "-" if math.isnan(v) else f"{v:.0%}"),
+    }).to_string(index=False)
+
+
 def format_ensemble(spread: pd.DataFrame, key: str) -> str:
     """A readable table of ``analysis.ensemble_summary``: the pooled estimate, its Monte Carlo
     interval, the members' spread and the total interval."""

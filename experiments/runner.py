@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from hedgesim.experiments.engine import Executor, Item, Records, Setting, all_failed, check_memory, stream
 from hedgesim.experiments.sweep import MEMBER, RUN_KEYS, Run, Sweep
 from hedgesim.model.provenance import provenance
-from hedgesim.model.records import OUTCOMES
+from hedgesim.model.records import ATTACKS, OUTCOMES
 from hedgesim.scenarios.loader import InputError
 
 RUNS_DIR = "runs"
@@ -266,14 +266,20 @@ def write_part(path: Path, data: bytes) -> None:
 
 
 RUN_TABLES = ("outcomes", "series", "model_series")  # a run's records in DIR, a folder each
-RUN_SCHEMA = pa.schema([*((k, pa.string() if k == "arm" else pa.int64())
-                          for k in ("item", "setting", "replicate", "arm", "seed")),
-                        *((o.name, ARROW[o.kind]) for o in OUTCOMES), ("error", pa.string())])
+def run_schema(attackers: Sequence[str]) -> pa.Schema:
+    """The columns of a run's outcomes: keys, ``OUTCOMES``, who attacked (``attacks_GP`` for
+    the great powers named), the error."""
+    return pa.schema([*((k, pa.string() if k == "arm" else pa.int64())
+                        for k in ("item", "setting", "replicate", "arm", "seed")),
+                      *((o.name, ARROW[o.kind]) for o in OUTCOMES),
+                      *((f"{ATTACKS}{gp}", pa.int64()) for gp in attackers),
+                      ("error", pa.string())])
 RUN_MANIFEST = "run.json"
 
 
 def run_into(items: Sequence[Item], out: Path, identity: dict[str, Any],
-             executor: Executor | None = None, *, batch: int | None = None) -> pd.DataFrame:
+             executor: Executor | None = None, *, batch: int | None = None,
+             attackers: Sequence[str] = ()) -> pd.DataFrame:
     """The records of ``items`` (paired settings × seeds, as ``hedgesim run`` makes them),
     streamed into ``DIR/outcomes/``, ``DIR/series/`` and ``DIR/model_series/`` a batch at a time
     (checksummed parts, as a sweep's), so that memory does not grow with the records and an
@@ -303,7 +309,7 @@ def run_into(items: Sequence[Item], out: Path, identity: dict[str, Any],
         # each item carries its place among all (``item``), so a resumed run's rows are the same
         pending = [replace(item, keys=(*item.keys, ("item", k))) for k, item in enumerate(items)
                    if k not in done]
-        write = partial(write_run_batch, out=out.resolve())
+        write = partial(write_run_batch, out=out.resolve(), table_schema=run_schema(attackers))
         for _ in stream(pending, executor, series=True, batch=batch, finish=write):
             pass
     outcomes = pd.read_parquet(out / "outcomes").sort_values("item", ignore_index=True)
@@ -311,7 +317,7 @@ def run_into(items: Sequence[Item], out: Path, identity: dict[str, Any],
     return outcomes
 
 
-def write_run_batch(records: Records, out: Path) -> Records:
+def write_run_batch(records: Records, out: Path, table_schema: pa.Schema) -> Records:
     """``run_into``'s finish: a batch's three tables as parts named by its items, outcomes last
     (a batch counts as done once its outcomes are on disk); one row per item travels back."""
     items = records.outcomes["item"]
@@ -319,7 +325,8 @@ def write_run_batch(records: Records, out: Path) -> Records:
         if frame is not None:
             write_part(part_path(out / table, items),
                        parquet_bytes(pa.Table.from_pandas(frame, preserve_index=False)))
-    write_part(part_path(out / "outcomes", items), parquet_bytes(typed(records.outcomes, RUN_SCHEMA)))
+    write_part(part_path(out / "outcomes", items),
+               parquet_bytes(typed(records.outcomes, table_schema)))
     return Records(records.outcomes.drop_duplicates("item")[["item", "error"]])
 
 

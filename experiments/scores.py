@@ -24,7 +24,7 @@ from hedgesim.scenarios.data import table
 from hedgesim.scenarios.history import FORCE_HOSTILITY
 
 TRAIN, TEST = "1816-1945", "1946-2010"
-RESAMPLES = 200  # dyad bootstrap resamples
+RESAMPLES = 1000  # dyad bootstrap resamples
 NEVER = 200.0  # years since the pair's last dispute when it never had one (the record's span)
 CLIP = 1e-6  # a forecast of exactly 0 or 1 has an infinite log score: kept off the bounds
 
@@ -86,6 +86,13 @@ def features(rows: pd.DataFrame) -> pd.DataFrame:
                        conttype=rows["conttype"].astype(float))
 
 
+def fitted_on(rows: pd.DataFrame, train: str) -> np.ndarray:
+    """The rows the baselines are fitted on: the ``train`` era's, or every row where the
+    validation does not reach back to it (then every score of theirs is in-sample)."""
+    mask = (rows["era"] == train).to_numpy()
+    return mask if mask.any() else np.ones(len(rows), dtype=bool)
+
+
 def fitted_baselines(rows: pd.DataFrame, outcome: str, train: str = TRAIN
                      ) -> dict[str, np.ndarray]:
     """Each baseline fitted (logistic, statsmodels) on the ``train`` era's rows and predicting
@@ -93,7 +100,7 @@ def fitted_baselines(rows: pd.DataFrame, outcome: str, train: str = TRAIN
     import statsmodels.api as sm
 
     frame = features(rows)
-    fit_on = (frame["era"] == train).to_numpy()
+    fit_on = fitted_on(frame, train)
     y = frame[f"observed_{outcome}"].to_numpy(float)
     base = y[fit_on].mean()
     out = {}
@@ -114,7 +121,7 @@ def fitted_baselines(rows: pd.DataFrame, outcome: str, train: str = TRAIN
 
 def metrics(y: np.ndarray, p: np.ndarray, base_rate: float) -> dict[str, float]:
     """Log score (mean negative log likelihood), Brier score, Brier skill against the constant
-    ``base_rate``, average precision and ROC AUC."""
+    ``base_rate``, average precision and ROC AUC (scikit-learn's)."""
     from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
     p = np.clip(p, CLIP, 1 - CLIP)
@@ -127,21 +134,49 @@ def metrics(y: np.ndarray, p: np.ndarray, base_rate: float) -> dict[str, float]:
             "auc": float(roc_auc_score(y, p)) if both else float("nan")}
 
 
+def weighted_metrics(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
+    """``metrics`` for many resamples at once: row ``b`` of ``w`` [B, n] holds how often each
+    row is drawn, the base rate is the resample's own. The same numbers as scikit-learn's
+    metrics with ``sample_weight`` (a test holds them equal), in whole arrays, as a bootstrap
+    of thousands of resamples needs."""
+    p = np.clip(p, CLIP, 1 - CLIP)
+    total, events = w.sum(axis=1), w @ y
+    rate = events / total
+    loss = -(y * np.log(p) + (1 - y) * np.log1p(-p))
+    brier = w @ (p - y) ** 2 / total
+    with np.errstate(invalid="ignore", divide="ignore"):
+        reference = rate * (1 - rate)  # the Brier score of the resample's own base rate
+        skill = np.where(reference > 0, 1 - brier / reference, np.nan)
+        # ranks: rows in order of p, tied rows as one group
+        order = np.argsort(p, kind="stable")
+        ps, ys, ws = p[order], y[order], w[:, order]
+        starts = np.flatnonzero(np.r_[True, ps[1:] != ps[:-1]])
+        pos = np.add.reduceat(ws * ys, starts, axis=1)
+        neg = np.add.reduceat(ws * (1 - ys), starts, axis=1)
+        below = np.cumsum(neg, axis=1) - neg
+        auc = (pos * (below + 0.5 * neg)).sum(axis=1) / (events * (total - events))
+        # average precision: thresholds from the highest p down, a tie group at once
+        tp, fp = np.cumsum(pos[:, ::-1], axis=1), np.cumsum(neg[:, ::-1], axis=1)
+        precision = np.where(tp + fp > 0, tp / (tp + fp), 0.0)
+        recall_step = np.diff(tp, axis=1, prepend=0.0) / events[:, None]
+        ap = (recall_step * precision).sum(axis=1)
+    some = (events > 0) & (events < total)
+    return {"log_score": w @ loss / total, "brier": brier, "brier_skill": skill,
+            "ap": np.where(some, ap, np.nan), "auc": np.where(some, auc, np.nan)}
+
+
 def dyad_bootstrap(rows: pd.DataFrame, y: np.ndarray, p: np.ndarray, seed: int,
                    resamples: int = RESAMPLES) -> dict[str, tuple[float, float]]:
     """Percentile 95% intervals of each metric over resamples of the pairs (all rows of a
     resampled pair come with it); the base rate is the resample's own."""
     rng = np.random.default_rng(seed)
     codes, pairs = pd.MultiIndex.from_arrays([rows["major"], rows["minor"]]).factorize()
-    members = [np.flatnonzero(codes == k) for k in range(len(pairs))]
-    draws: dict[str, list[float]] = {}
-    for _ in range(resamples):
-        take = np.concatenate([members[k] for k in rng.integers(0, len(pairs), len(pairs))])
-        yy = y[take]
-        for name, value in metrics(yy, p[take], yy.mean()).items():
-            draws.setdefault(name, []).append(value)
+    drawn = rng.integers(0, len(pairs), (resamples, len(pairs)))
+    counts = np.zeros((resamples, len(pairs)))
+    np.add.at(counts, (np.arange(resamples)[:, None], drawn), 1.0)
+    spread = weighted_metrics(y.astype(float), p, counts[:, codes])
     return {name: (float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5)))
-            for name, v in draws.items()}
+            for name, v in spread.items()}
 
 
 def proper_scores(rows: pd.DataFrame, model: Mapping[str, str], seed: int = 0,
@@ -152,17 +187,19 @@ def proper_scores(rows: pd.DataFrame, model: Mapping[str, str], seed: int = 0,
     are whatever ``hedgesim validate --params`` gave it, and say so themselves)."""
     out = []
     for outcome, column in model.items():
-        predictors = {"model": rows[column].to_numpy(float),
-                      **fitted_baselines(rows, outcome, train)}
-        for era, index in rows.groupby("era", sort=True).indices.items():
-            group = rows.iloc[index]
+        scored_rows = rows[rows[f"observed_{outcome}"].notna()].reset_index(drop=True)
+        predictors = {"model": scored_rows[column].to_numpy(float),
+                      **fitted_baselines(scored_rows, outcome, train)}
+        seen = set(scored_rows.loc[fitted_on(scored_rows, train), "era"])
+        for era, index in scored_rows.groupby("era", sort=True).indices.items():
+            group = scored_rows.iloc[index]
             y = group[f"observed_{outcome}"].to_numpy(int)
             for name, p in predictors.items():
                 scored = metrics(y, p[index], y.mean())
                 spread = dyad_bootstrap(group, y, p[index], seed, resamples)
                 out.append({"era": era, "outcome": outcome, "predictor": name,
                             "fit": "-" if name == "model" else
-                            ("in-sample" if era == train else "held-out"),
+                            ("in-sample" if era in seen else "held-out"),
                             "rows": len(y), "events": int(y.sum()),
                             **{k: v for m, value in scored.items()
                                for k, v in ((m, value), (f"{m}_lo", spread[m][0]),

@@ -11,11 +11,14 @@ years on ``replicates`` seeds through the engine. Then:
    cell is marked inside or outside the record's 95% interval.
 2. **Hindcast.** For every real contiguous pair of a window's start year, the model's predicted
    probability that the major uses force (or goes to war) against the minor within the window
-   (the share of replicates in which it does) is scored against what happened: ROC AUC with a
-   bootstrap interval, Brier score, reliability; beside baselines on the same rows (contiguity
-   type, log CINC ratio, alignment class, each alone, and a logistic regression on all of them
-   and the patron's rivalry), fitted in-sample per era. The model's calibrated defaults were
-   fitted to the patterns of step 1 (``experiments.calibrate``), never to these rows.
+   (each replicate's chance from the yearly chances its mechanisms drew, ``war_chance`` and
+   ``coercion_chance``, averaged over replicates) is scored against what happened by proper
+   scores per era (``experiments.scores``: log score, Brier skill, average precision, ROC AUC,
+   dyad-bootstrap intervals), beside baselines fitted on 1816-1945 only: the training era's base
+   rate, the record's own history of the pair and the major, and the observables (contiguity
+   type, log CINC ratio, alignment class, and all of them with the patron's rivalry). War is
+   scored only in windows the COW war data cover. The model's calibrated defaults were fitted
+   to the patterns of step 1 (``experiments.calibrate``), never to these rows.
 
 A model force event is a coercion episode or a war onset by the major on the minor that year; a
 war event a war onset (``model.mechanisms.coercion`` and ``war_onset``).
@@ -23,7 +26,6 @@ war event a war onset (``model.mechanisms.coercion`` and ``war_onset``).
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +35,7 @@ import pandas as pd
 
 from hedgesim.experiments.analysis import PER, class_ratios, onset_rates
 from hedgesim.experiments.engine import HISTORY, Executor, Setting, paired, replicate_seeds, run
+from hedgesim.experiments.scores import pair_history, proper_scores, war_data_last
 from hedgesim.scenarios.history import ERAS, FIRST, LAST, build_panel, classify, ratio_band
 
 WINDOW = 5
@@ -40,7 +43,6 @@ REPLICATES = 20
 PACT = 0.5  # a model alliance above this is a defence pact
 CONTIGUOUS = 0.5  # proximity of COW contiguity types 1-3 (scenarios.historical.PROXIMITY)
 RATIO_PAIRS = (("balance", "non-aligned"), ("bandwagon", "non-aligned"), ("both", "non-aligned"))
-RESAMPLES = 500
 
 
 def window_starts(first: int = FIRST, last: int = LAST, window: int = WINDOW) -> list[int]:
@@ -57,8 +59,8 @@ def model_rows(series: pd.DataFrame, starts: Sequence[int]) -> pd.DataFrame:
     alive at its start and majors contiguous to them."""
     frames = []
     for k, group in series.groupby("setting", sort=True):
-        majors = [c.removeprefix("war_") for c in group.columns if c.startswith("war_")
-                  and group[c].notna().any()]
+        majors = [c.removeprefix("gp_capability_") for c in group.columns
+                  if c.startswith("gp_capability_") and group[c].notna().any()]
         group = group.sort_values(["replicate", "state", "step"])
         alive_before = group.groupby(["replicate", "state"])["alive"].shift(1, fill_value=True)
         rows = group[(group["step"] >= 1) & alive_before.astype(bool)]
@@ -75,7 +77,11 @@ def model_rows(series: pd.DataFrame, starts: Sequence[int]) -> pd.DataFrame:
                 "cinc_ratio": cap_g / rows["capability"].to_numpy(float),
                 "force": (rows[f"coerced_{g}"].to_numpy(bool)
                           | rows[f"war_{g}"].to_numpy(bool)).astype(int),
-                "war": rows[f"war_{g}"].to_numpy(bool).astype(int)})[near])
+                "war": rows[f"war_{g}"].to_numpy(bool).astype(int),
+                # the year's chances (independent draws): force is coercion or war
+                "p_force": 1.0 - (1.0 - rows[f"coercion_chance_{g}"].to_numpy(float))
+                * (1.0 - rows[f"war_chance_{g}"].to_numpy(float)),
+                "p_war": rows[f"war_chance_{g}"].to_numpy(float)})[near])
     out = pd.concat(frames, ignore_index=True)
     out["alignment"] = classify(out["pact_major"], out["pact_other"])
     out["ratio_band"] = ratio_band(out["cinc_ratio"])
@@ -130,92 +136,24 @@ def hindcast_rows(model: pd.DataFrame, record: pd.DataFrame, starts: Sequence[in
     happened = span.groupby(["window", "major", "minor"])[["force", "war"]].sum().gt(0)
     start_rows = start_rows.join(happened.add_prefix("observed_"),
                                  on=["window", "major", "minor"])
-    per_run = model.groupby(["window", "major", "minor", "replicate"])[["force", "war"]].max()
-    predicted = (per_run.groupby(["window", "major", "minor"]).sum() / replicates)
+    # each replicate's chance of an event in the window, 1 - prod(1 - p) over its years, then
+    # the mean over replicates: far less noisy than the share of replicates with an event, and
+    # never 0 where the pair is exposed
+    none = model.assign(**{f"q_{o}": 1.0 - model[f"p_{o}"] for o in ("force", "war")})
+    per_run = 1.0 - none.groupby(["window", "major", "minor", "replicate"])[
+        ["q_force", "q_war"]].prod()
+    predicted = per_run.groupby(["window", "major", "minor"]).sum() / replicates
+    predicted.columns = ["force", "war"]
     start_rows = start_rows.join(predicted.add_prefix("model_"),
                                  on=["window", "major_name", "minor_name"])
     for outcome in ("force", "war"):
         start_rows[f"model_{outcome}"] = start_rows[f"model_{outcome}"].fillna(0.0)
-        start_rows[f"observed_{outcome}"] = start_rows[f"observed_{outcome}"].astype(int)
+        start_rows[f"observed_{outcome}"] = start_rows[f"observed_{outcome}"].astype(float)
+    # the war data end before the record does: a window past their end has no war outcome
+    start_rows.loc[start_rows["window"] + window - 1 > war_data_last(), "observed_war"] = np.nan
     start_rows["log_ratio"] = np.log(start_rows["cinc_ratio"].clip(lower=1e-3))
-    return start_rows.dropna(subset=["log_ratio"]).reset_index(drop=True)
-
-
-BASELINES = {"contiguity type": ["conttype"], "log CINC ratio": ["log_ratio"],
-             "alignment class": ["class_bandwagon", "class_balance", "class_both"],
-             "logistic (all)": ["conttype", "log_ratio", "class_bandwagon", "class_balance",
-                                "class_both", "rival_patron"]}
-
-
-def baseline_scores(rows: pd.DataFrame, outcome: str) -> dict[str, np.ndarray]:
-    """In-sample logistic fits (statsmodels) of the observed outcome on each baseline's
-    observables; a fit that does not converge predicts the base rate."""
-    import statsmodels.api as sm
-
-    frame = rows.assign(**{f"class_{c}": (rows["alignment"] == c).astype(float)
-                           for c in ("bandwagon", "balance", "both")},
-                        rival_patron=rows["rival_patron"].astype(float),
-                        conttype=rows["conttype"].astype(float))
-    y = frame[f"observed_{outcome}"].to_numpy(float)
-    out = {}
-    for name, columns in BASELINES.items():
-        x = sm.add_constant(frame[columns].to_numpy(float), has_constant="add")
-        try:
-            with warnings.catch_warnings():  # separation in small eras: the fit still predicts
-                warnings.simplefilter("ignore")
-                fit = sm.Logit(y, x).fit(disp=0, maxiter=200)
-            out[name] = fit.predict(x)
-        except (np.linalg.LinAlgError, ValueError, sm.tools.sm_exceptions.PerfectSeparationError):
-            out[name] = np.full(len(y), y.mean())
-    return out
-
-
-def rank_auc(y: np.ndarray, p: np.ndarray, axis: int = -1) -> np.ndarray:
-    """ROC AUC by the Mann-Whitney identity, vectorised over resamples (scipy's ranks, ties
-    averaged): what scikit-learn's ``roc_auc_score`` gives, at a bootstrap's speed."""
-    from scipy import stats
-
-    y = np.asarray(y, float)
-    ranks = stats.rankdata(p, axis=axis)
-    positives = y.sum(axis=axis)
-    negatives = y.shape[axis] - positives
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return ((ranks * y).sum(axis=axis) - positives * (positives + 1) / 2) / (
-            positives * negatives)
-
-
-def auc_interval(y: np.ndarray, p: np.ndarray, seed: int) -> tuple[float, float, float]:
-    """ROC AUC (scikit-learn) with a percentile bootstrap interval over rows (scipy)."""
-    from scipy import stats
-    from sklearn.metrics import roc_auc_score
-
-    if y.min() == y.max():
-        return (float("nan"),) * 3
-    with warnings.catch_warnings():  # a resample with one class has no AUC: left out
-        warnings.simplefilter("ignore")
-        ci = stats.bootstrap((y, p), rank_auc, paired=True, vectorized=True,
-                             n_resamples=RESAMPLES, method="percentile",
-                             rng=np.random.default_rng(seed)).confidence_interval
-    return float(roc_auc_score(y, p)), float(ci.low), float(ci.high)
-
-
-def scores(rows: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Per era and outcome: the model's and each baseline's AUC (with its interval) and Brier
-    score on the same rows."""
-    from sklearn.metrics import brier_score_loss
-
-    out = []
-    for era, group in rows.groupby("era", sort=True):
-        for outcome in ("force", "war"):
-            y = group[f"observed_{outcome}"].to_numpy(int)
-            predictors = {"model": group[f"model_{outcome}"].to_numpy(float),
-                          **baseline_scores(group, outcome)}
-            for name, p in predictors.items():
-                auc, lo, hi = auc_interval(y, p, seed)
-                out.append({"era": era, "outcome": outcome, "predictor": name, "rows": len(y),
-                            "events": int(y.sum()), "auc": auc, "auc_lo": lo, "auc_hi": hi,
-                            "brier": float(brier_score_loss(y, np.clip(p, 0, 1)))})
-    return pd.DataFrame(out)
+    rows = start_rows.dropna(subset=["log_ratio"]).reset_index(drop=True)
+    return pair_history(rows)
 
 
 def reliability(rows: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
@@ -226,6 +164,7 @@ def reliability(rows: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     out = []
     for era, group in rows.groupby("era", sort=True):
         for outcome in ("force", "war"):
+            group = group[group[f"observed_{outcome}"].notna()]
             y, p = group[f"observed_{outcome}"].to_numpy(int), group[f"model_{outcome}"].to_numpy()
             if y.min() == y.max() or np.unique(p).size < 2:
                 continue
@@ -280,7 +219,8 @@ def validate(overrides: Mapping[str, Any] | None = None, *, replicates: int = RE
         patterns=compare(model, record, ["alignment"]),
         patterns_by_era=compare(model, record, ["era", "alignment"]),
         ratios=pd.concat([ratio_rec, ratio_mod], ignore_index=True),
-        behaviour=behaviour(model, record), hindcast=rows, scores=scores(rows, seed),
+        behaviour=behaviour(model, record), hindcast=rows,
+        scores=proper_scores(rows, {"force": "model_force", "war": "model_war"}, seed),
         reliability=reliability(rows))
 
 

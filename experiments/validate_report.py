@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from hedgesim.experiments.report import Plot, md_table, save_all, subplots, write_csv, write_text
+from hedgesim.experiments.scores import TEST, TRAIN, war_data_last
 from hedgesim.experiments.style import CLASS_COLOURS
 
 
@@ -58,9 +60,6 @@ def validation_report(validation: Any) -> str:
             for _, r in p.iterrows()]
     shown = ["alignment", "record_share", "model_share", "record force /100", "model force /100",
              "record war /100", "model war /100"]
-    sc = v.scores.assign(auc=[f"{a:.2f} [{lo:.2f}, {hi:.2f}]" for a, lo, hi in
-                              zip(v.scores["auc"], v.scores["auc_lo"], v.scores["auc_hi"],
-                                  strict=True)])
     lines = [
         "# The model held against the record", "",
         f"`hedgesim validate`: {len(v.hindcast['window'].unique())} windows of {v.window} years "
@@ -76,13 +75,32 @@ def validation_report(validation: Any) -> str:
         "rival (record and model)", "",
         *md_table(v.behaviour, ["by", "group", "alignment", "record", "model"]), "",
         "## Hindcast: the major's force or war against the minor within the window", "",
-        "Baselines are logistic fits on the same rows, in-sample per era (which favours them); "
-        "the model's defaults are calibrated to the record's base rates by class on every year "
-        "(`hedgesim calibrate`), not to these rows; its held-out test is calibrate's split fit.",
-        "",
-        *md_table(sc, ["era", "outcome", "predictor", "rows", "events", "auc", "brier"]), "",
+        "Proper scores on the real pairs of each window's start year (docs/validation.md): the "
+        "model's probability is each replicate's chance of an event in the window, from the "
+        "yearly chances its mechanisms drew, averaged over replicates. Baselines are logistic "
+        f"fits on {TRAIN} only (`fit`: in-sample there, held-out on {TEST}); `constant` is "
+        f"{TRAIN}'s base rate. Brier skill is against the era's own base rate (0: no better "
+        "than it). Intervals: 95%, bootstrap over dyads. War is scored only in windows that end "
+        f"by {war_data_last()}, where the COW war data end. The model's parameters were fitted "
+        "by `hedgesim calibrate` as `--params` says; under the shipped defaults they saw every "
+        "year, so no era is held out for the model here.", "",
+        *md_table(formatted_scores(v.scores), SCORE_COLUMNS), "",
         "![validation](validation.png)", ""]
     return "\n".join(lines)
+
+
+SCORE_COLUMNS = ["era", "outcome", "predictor", "fit", "rows", "events", "log score",
+                 "Brier skill", "AP", "AUC"]
+
+
+def formatted_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """The proper-score table with each metric and its interval in one cell."""
+    def cell(metric: str, digits: int) -> list[str]:
+        return [f"{v:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" for v, lo, hi in
+                zip(scores[metric], scores[f"{metric}_lo"], scores[f"{metric}_hi"], strict=True)]
+
+    return scores.assign(**{"log score": cell("log_score", 3), "Brier skill": cell("brier_skill", 3),
+                            "AP": cell("ap", 2), "AUC": cell("auc", 2)})
 
 
 def write_validation(validation: Any, out: Path) -> list[Path]:

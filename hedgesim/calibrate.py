@@ -100,9 +100,11 @@ def calibrate_command(args: argparse.Namespace) -> int:
     v = result.split_validation.scores
     held = v[v["era"] == "1946-2010"]
     for outcome in ("force", "war"):
-        row = held[(held["outcome"] == outcome)].set_index("predictor")["auc"]
-        print(f"held out 1946-2010, {outcome}: AUC model {row['model']:.2f}, best baseline "
-              f"{row.drop('model').max():.2f}")
+        row = held[(held["outcome"] == outcome)].set_index("predictor")
+        print(f"held out 1946-2010, {outcome}: model log score {row.loc['model', 'log_score']:.3f}"
+              f" (constant {row.loc['constant', 'log_score']:.3f}, record history "
+              f"{row.loc['record history', 'log_score']:.3f}), AUC {row.loc['model', 'auc']:.2f} "
+              f"(best baseline {row['auc'].drop('model').max():.2f})")
     print(f"wrote {args.out}/report.md, ensemble.toml, calibrated.toml, pairs plots and "
           f"validations")
     return 0

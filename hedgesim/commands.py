@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import textwrap
 from pathlib import Path
@@ -92,9 +93,14 @@ def _check_counts(args: argparse.Namespace) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from hedgesim.experiments.analysis import ensemble_summary, summarise
+    from hedgesim.experiments.analysis import attackers, ensemble_summary, summarise
     from hedgesim.experiments.engine import Setting, check_memory, paired, replicate_seeds, run
-    from hedgesim.experiments.report import format_ensemble, format_summary, summary_json
+    from hedgesim.experiments.report import (
+        format_attackers,
+        format_ensemble,
+        format_summary,
+        summary_json,
+    )
     from hedgesim.experiments.runner import run_into
     from hedgesim.model.provenance import provenance
     from hedgesim.scenarios.ensemble import read_ensemble
@@ -126,10 +132,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                     "strategy": arm, "replicates": args.replicates, "seed": args.seed,
                     "steps": args.steps, "overrides": overrides,
                     "ensemble": [m.params for m in members]}
-        outcomes = run_into(items, args.out, identity, executor)
+        outcomes = run_into(items, args.out, identity, executor,
+                            attackers=scenario.great_power_names())
     if members:  # which member ran each record
         outcomes["member"] = [members[k].id for k in outcomes["setting"]]
     summary = summarise(outcomes, ["state"], seed=args.seed)
+    who = attackers(outcomes, ["state"])
     spread = (ensemble_summary(outcomes, ["state"], "member", seed=args.seed)
               if members else None)
     report = {
@@ -137,6 +145,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         "replicates": args.replicates, "seed": args.seed,
         "steps": args.steps or scenario.steps, "overrides": scenario.overrides,
         "focal": summary_json(summary, "state"),
+        "attackers": {state: {r.attacker: {"attacked_by": r.attacked_by,
+                                           "attacked_by_ci": [r.attacked_by_lo, r.attacked_by_hi],
+                                           "wars_started": int(r.wars_started),
+                                           "share_of_wars": None if math.isnan(r.share_of_wars)
+                                           else float(r.share_of_wars)}
+                              for r in rows.itertuples()}
+                      for state, rows in who.groupby("state", sort=False)},
         "model": {"war_onsets_mean": float(outcomes.groupby("replicate")["wars_total"]
                                            .first().mean())},
         **provenance(),
@@ -151,6 +166,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"strategy: {report['strategy']}, {args.replicates} replicates, "
               f"{report['steps']} years from {scenario.start_year}, seed {args.seed}\n")
         print(format_summary(summary, "state"))
+        print("\nwho attacks: the share of runs in which each great power started a war on the "
+              "state [95% CI], and its share of all wars started there")
+        print(format_attackers(who, "state"))
         if spread is not None:
             print(f"\nparameter uncertainty: {len(members)} members of {args.ensemble}, "
                   f"{args.replicates} runs each on the same seeds")

@@ -44,7 +44,7 @@ def read_params(path: Path) -> dict[str, Any]:
 
 def validate_command(args: argparse.Namespace) -> int:
     from hedgesim.experiments.validate import validate
-    from hedgesim.experiments.validate_report import write_validation
+    from hedgesim.experiments.validate_report import SCORE_COLUMNS, formatted_scores, write_validation
 
     if not 1 <= args.replicates <= MAX_REPLICATES:
         raise UsageError(f"--replicates {args.replicates}: must be between 1 and {MAX_REPLICATES}")
@@ -65,10 +65,10 @@ def validate_command(args: argparse.Namespace) -> int:
               f"war {r['record_war_rate']:5.2f} [{r['record_war_lo']:.2f}, "
               f"{r['record_war_hi']:.2f}] model {r['model_war_rate']:5.2f} "
               f"{'inside' if r['war_inside'] else 'OUTSIDE'}")
-    print("\nhindcast ROC AUC [95% CI]")
-    for _, r in result.scores.iterrows():
-        print(f"  {r['era']} {r['outcome']:>5s} {r['predictor']:>16s}  {r['auc']:.2f} "
-              f"[{r['auc_lo']:.2f}, {r['auc_hi']:.2f}]  Brier {r['brier']:.3f}")
+    print("\nhindcast, proper scores [95% CI, bootstrap over dyads]; baselines fitted on "
+          "1816-1945 (fit: where that is in-sample)")
+    table = formatted_scores(result.scores)[SCORE_COLUMNS]
+    print(table.to_string(index=False))
     write_validation(result, args.out)
     print(f"\nwrote {args.out}/report.md, the tables (CSV) and validation.png/.svg")
     return 0

@@ -4,8 +4,9 @@ the machine is refused in one line instead of failing to allocate half-way.
 A run holds its world's arrays and a year's temporaries, which grow with the pairs of small
 states and great powers and with the states, and a few years' random numbers, at most
 ``DRAW_CHUNK`` uniforms (model.model). The coefficients are peak resident sizes measured with
-``resource.getrusage`` on worlds from 5,000 × 3 to 20,000 × 50 (about 270 bytes a pair and 990
-a state), rounded up."""
+``resource.getrusage`` on worlds from 5,000 × 3 to 100,000 × 3 and 20,000 × 50 (about 270 bytes
+a pair and 990 a state, and a fixed part), rounded up: ``benchmarks/bench_memory.py`` prints
+them beside the estimate."""
 
 from __future__ import annotations
 
@@ -14,14 +15,16 @@ from pathlib import Path
 PROCESS_BYTES = 320 << 20  # a process with the model and its libraries loaded
 PAIR_BYTES = 300  # per (small state, great power)
 STATE_BYTES = 1_100  # per small state
-DRAWS_BYTES = 48 << 20  # a chunk of years' uniforms and the random bits they come from
+# a chunk of years' uniforms and the bits they come from (48 MB), the compiled year as it
+# loads, and the blocks the allocator keeps (benchmarks/bench_memory.py measures the sum)
+RUN_OVERHEAD = 110 << 20
 ROW_BYTES = 1_000  # a kept record row (one run's small state) as the engine's tables hold it
 
 
 def run_bytes(n_small: int, n_great: int) -> int:
     """The peak memory of one run of a world of ``n_small`` states and ``n_great`` powers,
     beyond its process's own."""
-    return PAIR_BYTES * n_small * n_great + STATE_BYTES * n_small + DRAWS_BYTES
+    return PAIR_BYTES * n_small * n_great + STATE_BYTES * n_small + RUN_OVERHEAD
 
 
 def available_bytes() -> int:

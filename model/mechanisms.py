@@ -353,10 +353,13 @@ def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, co
     n, g = w.reach.shape
     # bound once, as numba would count a reference to them at every pair of the loop
     episode, alignment = w.coerced, w.alignment
+    chance = w.coercion_chance
     for i in range(n):
         coerced, conceded, loss = False, 0, 0.0
         for j in range(g):
-            hit = w.alive[i] and w.proximity[i, j] > 0 and u[i, j] < hazard[i, j]
+            exposed = w.alive[i] and w.proximity[i, j] > 0
+            chance[i, j] = hazard[i, j] if exposed else 0.0
+            hit = exposed and u[i, j] < hazard[i, j]
             episode[i, j] = hit
             if hit:
                 coerced, loss = True, loss + lev[i, j]
@@ -412,15 +415,27 @@ def coercion_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost:
 @compiled
 def war_onset(w: State, hazard: np.ndarray, u: np.ndarray) -> np.ndarray:
     """War onset: a stochastic event drawn from ``war_hazard``. Returns the attacker per state
-    (the one with the highest hazard among those who attack), or -1."""
+    (the one with the highest hazard among those who attack), or -1. Each pair's chance of
+    being the attack this year, under that rule, is kept in ``war_chance``: the power's hazard
+    times the chance that no power ahead of it (a higher hazard, or an equal one listed
+    earlier) attacks."""
     n, g = w.reach.shape
     attacker = np.full(n, -1)
+    chance = w.war_chance
     for i in range(n):
         top = -1.0
         for j in range(g):
-            if (w.alive[i] and w.proximity[i, j] > 0 and u[i, j] < hazard[i, j]
-                    and hazard[i, j] > top):
+            exposed = w.alive[i] and w.proximity[i, j] > 0
+            if exposed and u[i, j] < hazard[i, j] and hazard[i, j] > top:
                 top, attacker[i] = hazard[i, j], j
+        for j in range(g):
+            chance[i, j] = 0.0
+            if w.alive[i] and w.proximity[i, j] > 0:
+                chance[i, j] = hazard[i, j]
+                for k in range(g):
+                    ahead = hazard[i, k] > hazard[i, j] or (hazard[i, k] == hazard[i, j] and k < j)
+                    if k != j and ahead and w.proximity[i, k] > 0:
+                        chance[i, j] *= 1.0 - hazard[i, k]
     return attacker
 
 
@@ -444,6 +459,7 @@ def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray, credib
     lost = np.zeros_like(at_war)
     for s in np.flatnonzero(at_war):
         w.at_war[s, a[s]] = True
+        w.war_starts[s, a[s]] += 1
         lost[s] = u_win[s] < odds[s, a[s]]
     loss = np.where(lost, p.war_territory_loss, np.where(at_war, 0.25 * p.war_territory_loss, 0.0))
     w.territory[:] *= 1.0 - loss

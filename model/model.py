@@ -26,7 +26,7 @@ from hedgesim.model.world import State, World, build_world, rival_alignment
 from hedgesim.scenarios.loader import Scenario, draw_generic_entities, load_scenario
 from hedgesim.scenarios.params import Coefficients, Params
 
-DRAW_CHUNK = 1 << 22  # uniforms drawn at once at most (32 MB with their bits), unless one year needs more
+DRAW_CHUNK = 1 << 21  # uniforms drawn at once at most (24 MB with their bits), unless one year needs more
 
 
 @compiled
@@ -299,6 +299,7 @@ class Simulation:
             self.war_onsets += onsets
             w.step += done
             years = 0 if done < k else years - k
+            del draws  # before the next chunk is drawn: one chunk in memory at a time
 
     def run(self) -> Simulation:
         """Run to the horizon (or until no small state is left), in one compiled call."""

@@ -87,11 +87,16 @@ OUTCOMES: tuple[Outcome, ...] = (
 OUTCOME_NAMES = [o.name for o in OUTCOMES]
 
 
+ATTACKS = "attacks_"  # attacks_GP: the wars great power GP started against the state
+
+
 def outcome_columns(sim: Simulation, everyone: bool = False) -> dict[str, np.ndarray]:
-    """The record of each small state (focal ones unless ``everyone``) as column arrays."""
+    """The record of each small state (focal ones unless ``everyone``) as column arrays:
+    ``OUTCOMES``, then who attacked it, ``attacks_GP`` per great power."""
     w = sim.world
     keep = slice(None) if everyone else np.flatnonzero(w.focal)
-    return {o.name: np.asarray(o.value(w, sim))[keep] for o in OUTCOMES}
+    return {**{o.name: np.asarray(o.value(w, sim))[keep] for o in OUTCOMES},
+            **{f"{ATTACKS}{gp}": w.state.war_starts[keep, g] for g, gp in enumerate(w.gp_names)}}
 
 
 def outcomes(model: HedgeModel | Simulation, everyone: bool = False) -> pd.DataFrame:
@@ -130,6 +135,7 @@ def pair_columns(sim: Simulation) -> dict[str, np.ndarray]:
         "energy": st.dependency[:, 1], "credit": st.dependency[:, 2], "trade": st.dependency[:, 0],
         "gp_capability": st.gp_cap[None, :].repeat(len(st.alive), 0), "war": st.at_war,
         "coerced": st.coerced, "proximity": st.proximity,
+        "war_chance": st.war_chance, "coercion_chance": st.coercion_chance,
     }
 
 

@@ -71,6 +71,9 @@ class State(NamedTuple):
     rival_gap: np.ndarray  # last year's alignment with the power's rivals, less with the power
     at_war: np.ndarray
     coerced: np.ndarray
+    war_chance: np.ndarray  # this year's chance that the power attacks the state (war_onset)
+    war_starts: np.ndarray  # wars the power has started against the state (fight_war)
+    coercion_chance: np.ndarray  # this year's chance that the power coerces the state (coercion)
     # small state, channel, partner [s, c, p]; each [s, c] row sums to 1
     dependency: np.ndarray
 
@@ -295,6 +298,7 @@ def build_world(scenario, drawn: Entities | None = None) -> World:
         binding=pair["binding"],
         threat=zeros(), gp_threat=zeros(), credibility=zeros(), coercion_memory=zeros(),
         drift=zeros(), rival_gap=zeros(), at_war=zeros(np.bool_), coerced=zeros(np.bool_),
+        war_chance=zeros(), coercion_chance=zeros(), war_starts=zeros(np.int64),
         dependency=rest_of_world(e.dependency),
     )
     return World(start_year=scenario.start_year, gp_names=e.gp_names, names=e.names,

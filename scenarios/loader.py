@@ -75,6 +75,12 @@ class Scenario:
         """SHA-256 of its file: results of a changed scenario are never mixed with old ones."""
         return hashlib.sha256(Path(self.path).read_bytes()).hexdigest()
 
+    def great_power_names(self) -> list[str]:
+        """The great powers of every world it makes, in the world's order."""
+        if self.generic is not None:
+            return generic_names(int(self.generic["n_great"]))
+        return [g["name"] for g in self.great_powers]
+
     def world_size(self) -> tuple[int, int]:
         """Its small states and great powers: a generic world's as drawn, a concrete one's."""
         if self.generic is not None:
@@ -518,12 +524,17 @@ def _rivals(n: int) -> np.ndarray:
     return hostility
 
 
+def generic_names(n_great: int) -> list[str]:
+    """A generic world's great powers: GP1, GP2, ..."""
+    return [f"GP{i + 1}" for i in range(n_great)]
+
+
 def draw_generic_entities(scenario: Scenario, rng: np.random.Generator) -> Entities:
     """A random world of great powers and small states from the generator's distributions, as
     arrays (the engine builds the world from them directly; ``draw_generic`` makes tables)."""
     g = scenario.generic or {}
     n_great, n_small, n_partners = g["n_great"], g["n_small"], g["n_partners"]
-    gp_names = [f"GP{i + 1}" for i in range(n_great)]
+    gp_names = generic_names(n_great)
     partners = [f"MP{i + 1}" for i in range(n_partners)]
     cap = rng.gamma(4.0, g["gp_capability_mean"] / 4.0, n_great)
     growth = rng.normal(0.0, g["gp_growth_sd"], n_great)

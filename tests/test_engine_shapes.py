@@ -27,13 +27,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def two_studies(replicates: int = 3) -> dict:
     """Two studies whose runs carry different keys: a grid over one factor, a Latin hypercube
-    over another (so a batch that spans both has runs of both shapes)."""
+    over another, and worlds of 2 and 3 great powers (so a batch that spans both has runs of
+    both shapes, and records of who attacked with other columns)."""
     return {"sweep": {"name": "two", "seed": 5, "replicates": replicates},
             "study": [{"name": "a", "scenario": "generic", "steps": 6,
                        "fixed": {"generic.n_small": 3},
                        "vary": {"generic.revisionism_mean": [0.2, 0.8]}},
                       {"name": "b", "scenario": "generic", "design": "lhs", "samples": 3,
-                       "steps": 6, "fixed": {"generic.n_small": 4},
+                       "steps": 6, "fixed": {"generic.n_small": 4, "generic.n_great": 3},
                        "vary": {"generic.border_share": {"low": 0.1, "high": 0.7},
                                 "generic.dependency_concentration": {"low": 0.3, "high": 3.0}}}]}
 

@@ -303,3 +303,27 @@ def test_choice_noise_is_numpys_gumbel_stream():
         uniforms = np.random.default_rng(7).random(size)
         np.testing.assert_allclose(gumbel(uniforms), np.random.default_rng(7).gumbel(size=size),
                                    rtol=1e-13, atol=1e-15)
+
+
+def test_the_recorded_chances_are_the_events_frequencies():
+    """``war_chance`` is each pair's chance of being the year's attack under the onset rule (the
+    drawn power with the highest hazard attacks), ``coercion_chance`` the coercion hazard: over
+    many draws of the same year the events come as often as the chances say."""
+    model = small_model()
+    w, p = model.world.state, model.coefs
+    hazard = np.array([[0.30, 0.30]])  # a tie: the power listed first goes ahead
+    rng = np.random.default_rng(8)
+    draws = 20_000
+    attacks = np.zeros(2)
+    for u in rng.random((draws, 1, 2)):
+        attacker = m.war_onset(w, hazard, u)[0]
+        if attacker >= 0:
+            attacks[attacker] += 1
+    np.testing.assert_allclose(w.war_chance[0], [0.30, 0.30 * 0.70])
+    assert stats.binomtest(int(attacks[1]), draws, w.war_chance[0, 1]).pvalue > 1e-3
+    assert stats.binomtest(int(attacks[0]), draws, w.war_chance[0, 0]).pvalue > 1e-3
+    motive, cost = m.war_motive(w, p), m.restraint(w, p, m.dependency_on(w, p))
+    lev = m.leverage(w, p, m.dependency_on(w, p))
+    odds = m.war_odds(w, m.expected_support(w, w.credibility))
+    m.coercion(w, p, motive, odds, cost, lev, np.ones((1, 2)))
+    np.testing.assert_allclose(w.coercion_chance, m.coercion_hazard(p, motive, odds, cost, lev))

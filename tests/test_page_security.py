@@ -46,11 +46,14 @@ def test_a_foreign_host_or_origin_is_refused(solara_server):
     assert websocket_status(solara_server, "http://evil.example") != 101
 
 
-def test_the_guard_reads_hosts_as_browsers_send_them():
-    assert hostname("127.0.0.1:8765") == "127.0.0.1" and hostname("[::1]:80") == "::1"
-    assert hostname("http://Evil.Example:80") == "evil.example" and hostname("") == ""
+def answers(kind: str, headers: list[tuple[bytes, bytes]], allowed: frozenset[str],
+            port: int | None = None) -> list:
+    """What the guard sends for one request: "inner" when it passes it on. Run in a thread of
+    its own, as Playwright's event loop may be running in this one."""
+    import asyncio
+    import threading
 
-    sent = []
+    sent: list = []
 
     async def inner(scope, receive, send):
         sent.append("inner")
@@ -61,53 +64,33 @@ def test_the_guard_reads_hosts_as_browsers_send_them():
     async def receive():
         return {"type": "websocket.connect"}
 
-    import asyncio
+    app = guarded(inner, allowed, port)
+    worker = threading.Thread(target=asyncio.run,
+                              args=(app({"type": kind, "headers": headers}, receive, send),))
+    worker.start()
+    worker.join()
+    return sent
 
-    def call(coroutine):  # in a thread of its own: Playwright's loop may be running in this one
-        import threading
 
-        worker = threading.Thread(target=asyncio.run, args=(coroutine,))
-        worker.start()
-        worker.join()
-
-    app = guarded(inner, frozenset({"127.0.0.1"}))
+def test_the_guard_reads_hosts_as_browsers_send_them():
+    assert hostname("127.0.0.1:8765") == "127.0.0.1" and hostname("[::1]:80") == "::1"
+    assert hostname("http://Evil.Example:80") == "evil.example" and hostname("") == ""
+    local = frozenset({"127.0.0.1"})
     for headers, expected in (([(b"host", b"127.0.0.1:1")], "inner"),
                               ([(b"host", b"evil:1")], 403),
                               ([(b"host", b"127.0.0.1:1"), (b"origin", b"http://evil")], 403)):
-        sent.clear()
-        call(app({"type": "http", "headers": headers}, receive, send))
-        assert sent[0] == expected
-    sent.clear()
-    call(app({"type": "websocket", "headers": [(b"host", b"127.0.0.1:1"),
-                                              (b"origin", b"http://evil")]}, receive, send))
-    assert sent == ["websocket.close"]
+        assert answers("http", headers, local)[0] == expected
+    assert answers("websocket", [(b"host", b"127.0.0.1:1"), (b"origin", b"http://evil")],
+                   local) == ["websocket.close"]
 
 
 def test_null_origins_user_parts_and_other_ports_are_refused():
     """A sandboxed frame on any site sends ``Origin: null``; a Host with a user part names
     another host to a lax reader; a server on another port of this machine is not this page."""
-    allowed = frozenset({"127.0.0.1", "localhost", "::1"})
-    sent = []
-
-    async def inner(scope, receive, send):
-        sent.append("inner")
-
-    async def send(message):
-        sent.append(message.get("status") or message["type"])
-
-    async def receive():
-        return {"type": "websocket.connect"}
-
-    import asyncio
-    import threading
+    local = frozenset({"127.0.0.1", "localhost", "::1"})
 
     def outcome(kind: str, headers: list[tuple[bytes, bytes]]) -> object:
-        sent.clear()
-        app = guarded(inner, allowed, 8765)
-        worker = threading.Thread(target=asyncio.run,
-                                  args=(app({"type": kind, "headers": headers}, receive, send),))
-        worker.start()
-        worker.join()
+        sent = answers(kind, headers, local, 8765)
         return sent[0] if kind == "http" else sent
 
     host = (b"host", b"127.0.0.1:8765")

@@ -9,7 +9,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from hedgesim.cli import main
-from hedgesim.experiments.validate import compare, model_rows, rank_auc, validate, window_starts
+from hedgesim.experiments import scores
+from hedgesim.experiments.validate import compare, model_rows, validate, window_starts
 from hedgesim.scenarios.historical import PROXIMITY, historical_world, initiations
 
 
@@ -29,7 +30,8 @@ def test_a_historical_world_comes_from_that_years_observables():
 
 
 def series_of(rows: list[dict]) -> pd.DataFrame:
-    base = {"setting": 0, "alive": True, "capability": 0.01, "gp_capability_A": 0.2}
+    base = {"setting": 0, "alive": True, "capability": 0.01, "gp_capability_A": 0.2,
+            "war_chance_A": 0.1, "coercion_chance_A": 0.2}
     return pd.DataFrame([{**base, **r} for r in rows])
 
 
@@ -53,6 +55,9 @@ def test_model_rows_follow_the_record_rules():
     assert out.loc[1900, "alignment"] == "bandwagon" and out.loc[1900, "force"] == 1
     assert out.loc[1901, "war"] == 1 and out.loc[1901, "force"] == 1
     assert out.loc[1900, "cinc_ratio"] == pytest.approx(20.0)
+    # the year's chances: force is coercion or war, drawn independently
+    assert out.loc[1900, "p_war"] == pytest.approx(0.1)
+    assert out.loc[1900, "p_force"] == pytest.approx(1 - 0.9 * 0.8)
 
 
 def test_compare_marks_cells_inside_or_outside_the_records_interval():
@@ -65,14 +70,53 @@ def test_compare_marks_cells_inside_or_outside_the_records_interval():
     assert not compare(outside, record, ["alignment"])["force_inside"].iloc[0]
 
 
-def test_the_bootstraps_auc_is_scikit_learns():
+def test_the_proper_scores_are_scikit_learns_and_the_constant_has_no_skill():
+    from sklearn.metrics import average_precision_score, brier_score_loss, log_loss
+
     rng = np.random.default_rng(3)
-    y = rng.random(400) < 0.15
-    p = np.round(rng.random(400), 1) + 0.2 * y  # ties included
-    assert rank_auc(y, p) == pytest.approx(roc_auc_score(y, p))
-    stacked = np.stack([p, p[::-1]])
-    np.testing.assert_allclose(rank_auc(np.stack([y, y[::-1]]), stacked),
-                               [roc_auc_score(y, p)] * 2)
+    y = (rng.random(400) < 0.15).astype(int)
+    p = np.clip(np.round(rng.random(400), 1) * 0.3 + 0.2 * y, 0.01, 0.99)
+    m = scores.metrics(y, p, y.mean())
+    assert m["log_score"] == pytest.approx(log_loss(y, p))
+    assert m["brier"] == pytest.approx(brier_score_loss(y, p))
+    assert m["ap"] == pytest.approx(average_precision_score(y, p))
+    assert m["auc"] == pytest.approx(roc_auc_score(y, p))
+    assert scores.metrics(y, np.full(400, y.mean()), y.mean())["brier_skill"] == pytest.approx(0)
+    assert np.isfinite(scores.metrics(y, np.where(y == 1, 0.0, 1.0), 0.5)["log_score"])
+
+
+def test_the_bootstraps_weighted_metrics_are_scikit_learns_with_weights():
+    from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
+
+    rng = np.random.default_rng(5)
+    y = (rng.random(300) < 0.2).astype(float)
+    p = np.round(rng.random(300), 1) * 0.5 + 0.3 * y + 0.01  # ties included
+    w = rng.integers(0, 3, (6, 300)).astype(float)  # how often a resample draws each row
+    m = scores.weighted_metrics(y, p, w)
+    for b in range(6):
+        assert m["auc"][b] == pytest.approx(roc_auc_score(y, p, sample_weight=w[b]))
+        assert m["ap"][b] == pytest.approx(average_precision_score(y, p, sample_weight=w[b]))
+        assert m["brier"][b] == pytest.approx(brier_score_loss(y, p, sample_weight=w[b]))
+        assert m["log_score"][b] == pytest.approx(log_loss(y, p, sample_weight=w[b]))
+
+
+def test_the_dyad_bootstrap_resamples_pairs_whole():
+    rows = pd.DataFrame({"major": [2] * 6 + [365] * 6, "minor": [20] * 6 + [290] * 6})
+    y = np.array([1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+    spread = scores.dyad_bootstrap(rows, y, np.full(12, 0.5), seed=1, resamples=200)
+    # a resample holds the first pair twice, the second twice or one of each: the base rate
+    # (and with it the Brier score of 0.5) is 0, 1/2 or 1, never a fraction of a pair
+    assert spread["brier"] == (0.25, 0.25)
+    assert spread["log_score"][0] == spread["log_score"][1] == pytest.approx(np.log(2))
+
+
+def test_the_record_history_knows_only_the_years_before():
+    pairs = pd.DataFrame({"major": [365, 365, 365], "minor": [290, 290, 290],
+                          "year": [1919, 1920, 1921]})  # Russia-Poland, war of 1919-1921
+    h = scores.pair_history(pairs)
+    assert h["years_since"].iloc[0] > h["years_since"].iloc[2] >= 1
+    assert (h["disputes_10"].diff().dropna() >= 0).all()
+    assert set(h.columns) >= set(scores.HISTORY)
 
 
 def test_validate_end_to_end_on_a_few_windows():
@@ -80,11 +124,13 @@ def test_validate_end_to_end_on_a_few_windows():
     assert window_starts(1946, 1965) == [1946, 1951, 1956, 1961]
     assert set(v.patterns["alignment"]) <= {"bandwagon", "balance", "both", "non-aligned"}
     assert v.patterns["model_dyad_years"].sum() > 0
-    assert set(v.scores["predictor"]) == {"model", "contiguity type", "log CINC ratio",
-                                          "alignment class", "logistic (all)"}
+    assert set(v.scores["predictor"]) == {"model", *scores.BASELINES}
+    assert set(v.scores["fit"]) == {"-", "in-sample"}  # no training era reached: said so
     h = v.hindcast
     assert h["window"].isin([1946, 1951, 1956, 1961]).all()
     assert h["model_force"].between(0, 1).all() and set(h["observed_force"]) <= {0, 1}
+    assert (h["model_force"] > 0).mean() > 0.9  # chances, not shares of a few replicates
+    assert (h["model_force"] >= h["model_war"]).all()
     again = validate(replicates=2, first=1946, last=1965)
     pd.testing.assert_frame_equal(v.scores, again.scores)
 
