@@ -36,7 +36,18 @@ import pandas as pd
 from hedgesim.experiments.analysis import PER, class_ratios, onset_rates
 from hedgesim.experiments.engine import HISTORY, Executor, Setting, paired, replicate_seeds, run
 from hedgesim.experiments.scores import pair_history, proper_scores, war_data_last
-from hedgesim.scenarios.history import ERAS, FIRST, LAST, build_panel, classify, ratio_band
+from hedgesim.experiments.stats import wilson
+from hedgesim.scenarios.data import table
+from hedgesim.scenarios.history import (
+    ERAS,
+    FIRST,
+    FORCE_HOSTILITY,
+    LAST,
+    build_panel,
+    classify,
+    ratio_band,
+    spells,
+)
 
 WINDOW = 5
 REPLICATES = 20
@@ -122,6 +133,80 @@ def behaviour(model: pd.DataFrame, record: pd.DataFrame) -> pd.DataFrame:
                                                 "model"]].fillna(0.0)
 
 
+# --- who attacks -----------------------------------------------------------------------------
+
+def record_attacks(first: int = FIRST, last: int = LAST) -> pd.DataFrame:
+    """The record's force (GML MIDs, hostility 4-5) and war (COW) onsets of a major on side A
+    against a minor, every pair, not only contiguous ones: one row per event, its era, and
+    whether the two were directly contiguous that year (COW types 1-3)."""
+    majors = spells(table("majors"), ["ccode"], first, last)
+    is_major = set(zip(majors["ccode"], majors["year"], strict=True))
+    direct = table("contiguity")
+    direct = spells(direct[direct["conttype"].between(1, 3)], ["ccode1", "ccode2"], first, last)
+    near = set(zip(direct["ccode1"], direct["ccode2"], direct["year"], strict=True))
+    near |= {(b, a, y) for a, b, y in near}
+    mids = table("mids")
+    mids = mids[(mids["onset"] == 1) & (mids["sidea1"] == 1)
+                & (mids["hostlev1"] >= FORCE_HOSTILITY)]
+    wars = table("wars")
+    wars = wars[(wars["onset"] == 1) & (wars["sidea1"] == 1)]
+    rows = []
+    for outcome, events in (("force", mids), ("war", wars)):
+        for g, m, y in zip(events["ccode1"].astype(int), events["ccode2"].astype(int),
+                           events["year"].astype(int), strict=True):
+            if first <= y <= last and (g, y) in is_major and (m, y) not in is_major:
+                rows.append((outcome, era_of(y), (g, m, y) in near))
+    return pd.DataFrame(rows, columns=["outcome", "era", "contiguous"])
+
+
+def model_attacks(series: pd.DataFrame) -> pd.DataFrame:
+    """The model's force (coercion or war) and war onsets of a great power against a small
+    state in the historical worlds, every pair: counts per era and outcome, and how many were
+    by a contiguous power (proximity of COW types 1-3)."""
+    counts: dict[tuple[str, str], list[int]] = {}
+    for _, group in series.groupby("setting", sort=True):
+        group = group.sort_values(["replicate", "state", "step"])
+        alive_before = group.groupby(["replicate", "state"])["alive"].shift(1, fill_value=True)
+        rows = group[(group["step"] >= 1) & alive_before.astype(bool)]
+        era = np.asarray([era_of(y - 1) for y in rows["year"].to_numpy()])
+        for c in rows.columns:
+            if not c.startswith("gp_capability_") or not rows[c].notna().any():
+                continue
+            g = c.removeprefix("gp_capability_")
+            near = rows[f"proximity_{g}"].to_numpy(float) >= CONTIGUOUS
+            war = rows[f"war_{g}"].to_numpy(bool)
+            for outcome, hit in (("force", war | rows[f"coerced_{g}"].to_numpy(bool)),
+                                 ("war", war)):
+                for e in np.unique(era[hit]):
+                    tally = counts.setdefault((e, outcome), [0, 0])
+                    tally[0] += int((hit & (era == e)).sum())
+                    tally[1] += int((hit & near & (era == e)).sum())
+    return pd.DataFrame([(e, o, n, k) for (e, o), (n, k) in sorted(counts.items())],
+                        columns=["era", "outcome", "events", "contiguous"])
+
+
+def attacker_shares(record: pd.DataFrame, model: pd.DataFrame) -> pd.DataFrame:
+    """Per era and outcome, the share of attacks on minors that a contiguous major starts: the
+    record's with its Wilson 95% interval beside the model's, and whether the model's share
+    lies inside."""
+    rec = record.groupby(["era", "outcome"])["contiguous"].agg(["size", "sum"])
+    out = []
+    for (era, outcome), r in rec.iterrows():
+        lo, hi = wilson(int(r["sum"]), int(r["size"]))
+        m = model[(model["era"] == era) & (model["outcome"] == outcome)]
+        events = int(m["events"].sum())
+        share = float(m["contiguous"].sum() / events) if events else float("nan")
+        out.append({"era": era, "outcome": outcome, "record_events": int(r["size"]),
+                    "record_share": r["sum"] / r["size"], "record_lo": lo, "record_hi": hi,
+                    "model_events": events, "model_share": share,
+                    "inside": bool(lo <= share <= hi)})
+    return pd.DataFrame(out)
+
+
+def era_of(year: int) -> str:
+    return "1816-1945" if year <= ERAS["1816-1945"][1] else "1946-2010"
+
+
 # --- the hindcast -------------------------------------------------------------------------
 
 def hindcast_rows(model: pd.DataFrame, record: pd.DataFrame, starts: Sequence[int],
@@ -184,6 +269,7 @@ class Validation:
     overrides: dict[str, Any]
     patterns: pd.DataFrame
     patterns_by_era: pd.DataFrame
+    attackers: pd.DataFrame
     ratios: pd.DataFrame
     behaviour: pd.DataFrame
     hindcast: pd.DataFrame
@@ -218,6 +304,8 @@ def validate(overrides: Mapping[str, Any] | None = None, *, replicates: int = RE
         replicates=replicates, seed=seed, window=window, overrides=overrides,
         patterns=compare(model, record, ["alignment"]),
         patterns_by_era=compare(model, record, ["era", "alignment"]),
+        attackers=attacker_shares(record_attacks(first, starts[-1] + window - 1),
+                                  model_attacks(records.series)),
         ratios=pd.concat([ratio_rec, ratio_mod], ignore_index=True),
         behaviour=behaviour(model, record), hindcast=rows,
         scores=proper_scores(rows, {"force": "model_force", "war": "model_war"}, seed),

@@ -69,6 +69,20 @@ def validation_report(validation: Any) -> str:
         "Poisson 95%; the model's cells are marked inside or outside them.", "",
         "## Patterns: onsets per 100 dyad-years by alignment class", "",
         *md_table(p, shown), "",
+        "## The same by era", "",
+        *md_table(v.patterns_by_era.assign(
+            **{"record force": [f"{r.record_force_rate:.2f} [{r.record_force_lo:.2f}, "
+                                f"{r.record_force_hi:.2f}]" for r in v.patterns_by_era.itertuples()],
+               "record war": [f"{r.record_war_rate:.2f} [{r.record_war_lo:.2f}, "
+                              f"{r.record_war_hi:.2f}]" for r in v.patterns_by_era.itertuples()]}),
+                  ["era", "alignment", "record force", "model_force_rate", "force_inside",
+                   "record war", "model_war_rate", "war_inside"]), "",
+        "## Who attacks: the share of attacks on minors started by a contiguous major", "",
+        "Every force (MIDs, hostility 4-5, the major on side A) and war (COW) onset of a major "
+        "against a minor, contiguous or not, in the record; every coercion or war of a great "
+        "power on a small state in the historical worlds. Record: Wilson 95% intervals.", "",
+        *md_table(v.attackers, ["era", "outcome", "record_events", "record_share", "record_lo",
+                                "record_hi", "model_events", "model_share", "inside"]), "",
         "## Ratios between classes (exact 95% intervals)", "",
         *md_table(v.ratios, ["source", "outcome", "ratio", "rate_ratio", "lo", "hi", "onsets"]),
         "", "## Behaviour: class shares by capability ratio and by whether the major has a "
@@ -106,7 +120,8 @@ def formatted_scores(scores: pd.DataFrame) -> pd.DataFrame:
 def write_validation(validation: Any, out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     v = validation
-    tables = {"patterns": v.patterns, "patterns_by_era": v.patterns_by_era, "ratios": v.ratios,
+    tables = {"patterns": v.patterns, "patterns_by_era": v.patterns_by_era,
+              "attackers": v.attackers, "ratios": v.ratios,
               "behaviour": v.behaviour, "hindcast": v.hindcast, "scores": v.scores,
               "reliability": v.reliability}
     written = []

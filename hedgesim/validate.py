@@ -65,6 +65,20 @@ def validate_command(args: argparse.Namespace) -> int:
               f"war {r['record_war_rate']:5.2f} [{r['record_war_lo']:.2f}, "
               f"{r['record_war_hi']:.2f}] model {r['model_war_rate']:5.2f} "
               f"{'inside' if r['war_inside'] else 'OUTSIDE'}")
+    print("\nthe same by era")
+    for _, r in result.patterns_by_era.iterrows():
+        print(f"  {r['era']} {r['alignment']:>11s}  force {r['record_force_rate']:5.2f} "
+              f"[{r['record_force_lo']:.2f}, {r['record_force_hi']:.2f}] model "
+              f"{r['model_force_rate']:5.2f} {'inside' if r['force_inside'] else 'OUTSIDE'}   "
+              f"war {r['record_war_rate']:5.2f} [{r['record_war_lo']:.2f}, "
+              f"{r['record_war_hi']:.2f}] model {r['model_war_rate']:5.2f} "
+              f"{'inside' if r['war_inside'] else 'OUTSIDE'}")
+    print("\nwho attacks: the share of attacks on minors started by a contiguous major, record "
+          "[95% CI] (events) and model (events)")
+    for _, r in result.attackers.iterrows():
+        print(f"  {r['era']} {r['outcome']:>5s}  {r['record_share']:.2f} [{r['record_lo']:.2f}, "
+              f"{r['record_hi']:.2f}] ({r['record_events']})  model {r['model_share']:.2f} "
+              f"({r['model_events']}) {'inside' if r['inside'] else 'OUTSIDE'}")
     print("\nhindcast, proper scores [95% CI, bootstrap over dyads]; baselines fitted on "
           "1816-1945 (fit: where that is in-sample)")
     table = formatted_scores(result.scores)[SCORE_COLUMNS]

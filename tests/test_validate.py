@@ -146,3 +146,29 @@ def test_validate_command_and_bad_params(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 2 and all(line.startswith("hedgesim: error:")
                                         for line in err.splitlines())
+
+
+def test_who_attacks_in_the_record_and_the_model():
+    """The record's attacks of majors on minors, contiguous or not (Russia on Poland in 1920 is
+    contiguous, the USA's on distant minors is not), and the model's counted the same way."""
+    from hedgesim.experiments.validate import attacker_shares, model_attacks, record_attacks
+
+    record = record_attacks(1900, 1930)
+    assert set(record["outcome"]) == {"force", "war"} and record["contiguous"].any()
+    assert not record["contiguous"].all()
+    rows = series_of([
+        {"replicate": 0, "state": "m", "step": 0, "year": 1900, "alliance_A": 0.0,
+         "war_A": False, "coerced_A": False, "proximity_A": 1.0},
+        {"replicate": 0, "state": "m", "step": 1, "year": 1901, "alliance_A": 0.0,
+         "war_A": True, "coerced_A": False, "proximity_A": 1.0},
+        {"replicate": 0, "state": "far", "step": 0, "year": 1900, "alliance_A": 0.0,
+         "war_A": False, "coerced_A": False, "proximity_A": 0.1},
+        {"replicate": 0, "state": "far", "step": 1, "year": 1901, "alliance_A": 0.0,
+         "war_A": False, "coerced_A": True, "proximity_A": 0.1},
+    ])
+    model = model_attacks(rows).set_index("outcome")
+    assert model.loc["force", "events"] == 2 and model.loc["force", "contiguous"] == 1
+    assert model.loc["war", "events"] == 1 and model.loc["war", "contiguous"] == 1
+    table = attacker_shares(record, model.reset_index())
+    assert set(table["outcome"]) == {"force", "war"}
+    assert table.set_index("outcome").loc["war", "model_share"] == 1.0
