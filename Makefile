@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_step.py
 	$(VENV)/bin/python benchmarks/bench_sweep.py
 	$(VENV)/bin/python benchmarks/bench_validate.py
+	$(VENV)/bin/python benchmarks/bench_memory.py
 
 bench-calibrate: $(STAMP)
 	$(VENV)/bin/python benchmarks/bench_calibrate.py

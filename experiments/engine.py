@@ -27,7 +27,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from hedgesim.model.model import Simulation
 
 EXECUTORS = ("serial", "processes", "dask")
-HISTORY = "history:"
 MAX_BATCH = 50  # items per task at most
 MAX_RETRIES = 3  # deaths of a worker on one task before its runs are recorded as failed
 SCALAR = (bool, int, float, str, np.generic)  # a key value a column is made of at once
@@ -66,19 +65,27 @@ NO_GUARD = ("the worker processes could not start: a script that runs hedgesim o
             "script), or run on one worker (Executor(\"serial\"), --workers 1)")
 
 
+class Source(Protocol):
+    """A scenario named by something small and hashable that loads it, in the worker that runs
+    it (``scenarios.historical.HistoricalYear``)."""
+
+    def load(self) -> Scenario: ...
+
+
 @dataclass(frozen=True)
 class Setting:
-    """One thing to run: a scenario (a built-in name or a .toml path, or a ``Scenario``), the
-    focal states' strategy arm ("historical": the scenario's own), overrides and the horizon."""
+    """One thing to run: a scenario (a built-in name or a .toml path, a ``Source``, or a
+    ``Scenario``), the focal states' strategy arm ("historical": the scenario's own), overrides
+    and the horizon."""
 
-    scenario: str | Scenario
+    scenario: str | Source | Scenario
     arm: str = "historical"
     overrides: tuple[tuple[str, Any], ...] = ()
     steps: int | None = None
 
     @classmethod
-    def of(cls, scenario: str | Scenario, arm: str = "historical", overrides: Mapping[str, Any] | None = None,
-           steps: int | None = None) -> Setting:
+    def of(cls, scenario: str | Source | Scenario, arm: str = "historical",
+           overrides: Mapping[str, Any] | None = None, steps: int | None = None) -> Setting:
         return cls(scenario, arm, tuple(sorted((overrides or {}).items())), steps)
 
 
@@ -151,14 +158,10 @@ class Records:
 # --- evaluating a batch of items (in a worker) ----------------------------------------------
 
 @lru_cache(maxsize=64)
-def _scenario(ref: str) -> Scenario:
-    """A built-in name, a .toml path, or ``history:YEAR``: the world of a real year built from
-    its observables (``scenarios.historical``), as ``hedgesim validate`` runs it."""
-    if ref.startswith(HISTORY):
-        from hedgesim.scenarios.historical import historical_world
-
-        return historical_world(int(ref.removeprefix(HISTORY)), 1)
-    return load_scenario(ref)
+def _scenario(ref: str | Source) -> Scenario:
+    """A built-in name or a .toml path, or a source that loads its scenario itself (the world of
+    a real year, ``scenarios.historical.HistoricalYear``)."""
+    return load_scenario(ref) if isinstance(ref, str) else ref.load()
 
 
 @lru_cache(maxsize=512)
@@ -183,7 +186,7 @@ def simulate(setting: Setting, seed: int, *, series: bool = False, everyone: boo
     yearly series when asked for (the years are then run one at a time, to the same result;
     ``light``: only the columns that are not per great power)."""
     from hedgesim.model.model import Simulation  # here: reading records needs neither Mesa nor the model
-    if isinstance(setting.scenario, str):
+    if not isinstance(setting.scenario, Scenario):  # a reference: built once per process
         sim = _start(setting).replicate(seed)
     else:
         sim = Simulation(_apply(setting.scenario, setting), steps=setting.steps, rng=seed)

@@ -28,10 +28,10 @@ RESAMPLES = 1000  # dyad bootstrap resamples
 NEVER = 200.0  # years since the pair's last dispute when it never had one (the record's span)
 CLIP = 1e-6  # a forecast of exactly 0 or 1 has an infinite log score: kept off the bounds
 
-HISTORY = ["log_years_since", "disputes_5", "disputes_10", "ongoing", "rivalry", "major_force_5"]
+HISTORY_FEATURES = ["log_years_since", "disputes_5", "disputes_10", "ongoing", "rivalry", "major_force_5"]
 BASELINES: dict[str, list[str]] = {
     "constant": [],
-    "record history": HISTORY,
+    "record history": HISTORY_FEATURES,
     "contiguity type": ["conttype"],
     "log CINC ratio": ["log_ratio"],
     "alignment class": ["class_bandwagon", "class_balance", "class_both"],

@@ -34,10 +34,11 @@ import numpy as np
 import pandas as pd
 
 from hedgesim.experiments.analysis import PER, class_ratios, onset_rates
-from hedgesim.experiments.engine import HISTORY, Executor, Setting, paired, replicate_seeds, run
+from hedgesim.experiments.engine import Executor, Setting, paired, replicate_seeds, run
 from hedgesim.experiments.scores import pair_history, proper_scores, war_data_last
 from hedgesim.experiments.stats import wilson
 from hedgesim.scenarios.data import table
+from hedgesim.scenarios.historical import HistoricalYear, state_abbreviations
 from hedgesim.scenarios.history import (
     ERAS,
     FIRST,
@@ -61,7 +62,7 @@ def window_starts(first: int = FIRST, last: int = LAST, window: int = WINDOW) ->
 
 
 def settings(overrides: Mapping[str, Any], starts: Sequence[int], window: int) -> list[Setting]:
-    return [Setting.of(f"{HISTORY}{y}", "historical", overrides, window) for y in starts]
+    return [Setting.of(HistoricalYear(y), "historical", overrides, window) for y in starts]
 
 
 def model_rows(series: pd.DataFrame, starts: Sequence[int]) -> pd.DataFrame:
@@ -281,7 +282,6 @@ def validate(overrides: Mapping[str, Any] | None = None, *, replicates: int = RE
              seed: int = 0, window: int = WINDOW, first: int = FIRST, last: int = LAST,
              executor: Executor | None = None) -> Validation:
     """Run every window's world through the engine and hold the model against the record."""
-    from hedgesim.scenarios.historical import _names
 
     overrides = dict(overrides or {})
     starts = window_starts(first, last, window)
@@ -291,7 +291,7 @@ def validate(overrides: Mapping[str, Any] | None = None, *, replicates: int = RE
     if len(failed):
         raise RuntimeError(f"a historical world failed to run: {failed.iloc[0]}")
     record = build_panel(first, starts[-1] + window - 1)
-    names = _names()
+    names = state_abbreviations()
     model = model_rows(records.series, starts)
     available = record.assign(major=record["major"].map(names)).groupby(["major", "year"])[
         "rival_available"].first()  # the record's rule, read from the same observables

@@ -23,6 +23,7 @@ parameter registry) or a rule from observables:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,8 @@ REVISIONISM_SCALE = 5.0  # MID initiations in ten years that make revisionism 1 
 LOOKBACK = 10
 
 
-def _names() -> dict[int, str]:
+def state_abbreviations() -> dict[int, str]:
+    """Each COW state code's abbreviation (the names of the historical worlds' states)."""
     states = table("states")
     return {int(c): str(a) for c, a in zip(states["ccode"], states["abb"], strict=True)}
 
@@ -71,7 +73,7 @@ def cinc_growth(ccode: int, year: int) -> float:
 
 def world_data(year: int, steps: int) -> dict[str, Any]:
     """The scenario data of ``year``'s world (every rule in the module docstring)."""
-    names = _names()
+    names = state_abbreviations()
     majors = sorted(int(c) for c in _in_year(table("majors"), year)["ccode"])
     members = {int(c) for c in _in_year(table("states"), year)["ccode"]}
     majors = [g for g in majors if g in members]
@@ -134,3 +136,15 @@ def world_data(year: int, steps: int) -> dict[str, Any]:
 def historical_world(year: int, steps: int) -> Scenario:
     """``world_data`` validated by the scenario loader, as any scenario file is."""
     return parse_scenario(world_data(year, steps), f"<history {year}>")
+
+
+@dataclass(frozen=True)
+class HistoricalYear:
+    """The world of a real year as a setting names it (``engine.Setting``): small and picklable,
+    so workers build the world themselves (once each, ``load``), as ``hedgesim validate`` runs
+    it."""
+
+    year: int
+
+    def load(self) -> Scenario:
+        return historical_world(self.year, 1)

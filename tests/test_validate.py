@@ -116,7 +116,7 @@ def test_the_record_history_knows_only_the_years_before():
     h = scores.pair_history(pairs)
     assert h["years_since"].iloc[0] > h["years_since"].iloc[2] >= 1
     assert (h["disputes_10"].diff().dropna() >= 0).all()
-    assert set(h.columns) >= set(scores.HISTORY)
+    assert set(h.columns) >= set(scores.HISTORY_FEATURES)
 
 
 def test_validate_end_to_end_on_a_few_windows():
