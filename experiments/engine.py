@@ -500,6 +500,10 @@ class Executor:
                 finally:
                     if main:
                         signal.signal(signal.SIGINT, before)
+                # the cluster's scheduler runs in this process and logs the tasks a Ctrl-C
+                # cancelled ("Couldn't gather keys"); the runs' own errors come back as records
+                # and exceptions, never only through its log
+                logging.getLogger("distributed").setLevel(logging.CRITICAL)
                 self._backend = (Client(cluster), cluster)
         return self._backend[0]
 
