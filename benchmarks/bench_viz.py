@@ -3,7 +3,7 @@ generic world with 30 and with 200 small states, against the model step alone ti
 run. A Step redraws the network (a PNG under an SVG layer of hover titles) and the two series
 figures (PNG, blitted: their axes are drawn once per run); the network's layout is computed
 once per world. Also timed: the side-by-side runs (four arms on one seed, once per reset) and
-the ensemble (200 paired runs per arm).
+the many-runs view (200 paired runs per arm).
 
     python benchmarks/bench_viz.py [--rounds 15]
 """
@@ -48,8 +48,8 @@ def measure(n_small: int, rounds: int) -> dict[str, float]:
     explore.side_by_side(model.base, model.overrides, model.seed, explore.ARMS)
     result["side by side (once)"] = (time.perf_counter() - start) * 1000
     start = time.perf_counter()
-    explore.ensemble(model.base, model.overrides, model.seed, explore.ARMS, 200)
-    result["ensemble 4x200 (once)"] = (time.perf_counter() - start) * 1000
+    explore.replicates(model.base, model.overrides, model.seed, explore.ARMS, 200)
+    result["many runs 4x200 (once)"] = (time.perf_counter() - start) * 1000
     return result
 
 

@@ -19,11 +19,18 @@ is a Sobol design over the box spanned by the settings not yet ruled out, padded
 each prior range (or, if every setting was ruled out, by the best tenth). The simulator itself
 is run at every design point: no emulator, which a model this fast does not need (McCulloch et
 al. 2022 template, without their Gaussian-process step). What is left after the last wave is
-the non-implausible set. Its ``ENSEMBLE`` least implausible settings are then run again on
-``CONFIRM_REPLICATES`` replicates with seeds the waves did not use: chosen on six replicates,
-the least implausible are partly the luckiest (the winner's curse), and the confirmation
-scores them afresh. The confirmed non-implausible settings are the ensemble, and the best of
-them (smallest largest implausibility) the calibrated defaults.
+the non-implausible set.
+
+The record's patterns say how often each class of pair is attacked, not which pair: a setting
+can meet every rate and still rank the pairs no better than chance. So every setting's
+forecasts are scored too: the log score (mean negative log likelihood, force plus war) of its
+probabilities for the record's real pairs of the era (``validate.forecast_rows``), a simulated
+likelihood. History matching rules out; the likelihood ranks what is left. The ``ENSEMBLE``
+non-implausible settings with the best log scores are run again on ``CONFIRM_REPLICATES``
+replicates with seeds the waves did not use: chosen on six replicates, the best are partly the
+luckiest (the winner's curse), and the confirmation scores them afresh. The confirmed
+non-implausible settings are the ensemble, and the one with the best confirmed log score the
+calibrated defaults (docs/validation.md says why this and not the score as a target alone).
 
 Evaluations are written wave by wave and chunk by chunk, each chunk atomically: an interrupted
 calibration resumes where it stopped, and gives the same result for any number of workers.
@@ -43,9 +50,18 @@ import pandas as pd
 from hedgesim.experiments.analysis import PER
 from hedgesim.experiments.engine import Executor, Item, replicate_seeds, run
 from hedgesim.experiments.runner import atomic_write
-from hedgesim.experiments.validate import Validation, model_rows, settings, validate, window_starts
+from hedgesim.experiments.validate import (
+    Validation,
+    forecast_rows,
+    log_scores,
+    model_rows,
+    settings,
+    validate,
+    window_starts,
+)
+from hedgesim.record.panel import CLASSES, ERAS, FIRST, LAST, build_panel
+from hedgesim.record.worlds import state_abbreviations
 from hedgesim.scenarios.ensemble import Member, identity
-from hedgesim.scenarios.history import CLASSES, ERAS, FIRST, LAST, build_panel
 from hedgesim.scenarios.loader import InputError
 from hedgesim.scenarios.params import CALIBRATED
 
@@ -63,10 +79,12 @@ RATIO = ("balance", "non-aligned")
 WINDOW = 5
 MANIFEST = "manifest.json"
 ALL_YEARS = "1816-2010"
+# How the calibrated defaults are chosen among the confirmed settings the record does not rule out
+CHOICE = "best log score of the era's forecasts (force + war)"
 
 
 def years(era: str) -> tuple[int, int]:
-    """First and last year of an era of ``scenarios.history.ERAS``, or of ``ALL_YEARS``."""
+    """First and last year of an era of ``record.panel.ERAS``, or of ``ALL_YEARS``."""
     return ERAS.get(era, (FIRST, LAST))
 
 
@@ -95,11 +113,6 @@ def patterns(rows: pd.DataFrame, units: int) -> pd.DataFrame:
         out.append((f"log {outcome} ratio, {RATIO[0]} / {RATIO[1]}", value,
                     1 / (ea + 0.5) + 1 / (eb + 0.5)))
     return pd.DataFrame(out, columns=["target", "value", "variance"])
-
-
-def record_targets(era: str) -> pd.DataFrame:
-    record = build_panel(*years(era))
-    return patterns(record, record.groupby(["major", "minor"]).ngroups)
 
 
 def implausibility(record: pd.DataFrame, model: pd.DataFrame) -> pd.Series:
@@ -141,9 +154,11 @@ def focus(evaluated: pd.DataFrame, priors: Mapping[str, tuple[float, float]]
 # --- evaluating settings --------------------------------------------------------------------
 
 def simulate_patterns(design: pd.DataFrame, era: str, replicates: int, seed: int,
-                      executor: Executor) -> list[pd.DataFrame]:
+                      executor: Executor, panel: pd.DataFrame | None
+                      ) -> list[tuple[pd.DataFrame, dict[str, float]]]:
     """Each setting of ``design`` run on the historical worlds of ``era`` (the same seeds for
-    every setting: common random numbers), as its pattern table."""
+    every setting: common random numbers): its pattern table, and the log scores of its
+    forecasts for the record's pairs of the era (``panel``; none without it)."""
     starts = window_starts(*years(era), WINDOW)
     seeds = replicate_seeds(seed, replicates)
     items = [Item(s, sd, (("point", p), ("setting", k), ("replicate", i)))
@@ -154,19 +169,23 @@ def simulate_patterns(design: pd.DataFrame, era: str, replicates: int, seed: int
     failed = records.outcomes["error"].dropna()
     if len(failed):
         raise RuntimeError(f"a historical world failed to run: {failed.iloc[0]}")
+    names = state_abbreviations()
     out = []
     for _, part in records.series.groupby("point", sort=True):
         rows = model_rows(part, starts)
-        out.append(patterns(rows, rows.groupby(["replicate", "major", "minor"]).ngroups))
+        scores = (log_scores(forecast_rows(rows, panel, starts, WINDOW, replicates, names))
+                  if panel is not None else {"force": np.nan, "war": np.nan})
+        out.append((patterns(rows, rows.groupby(["replicate", "major", "minor"]).ngroups), scores))
     return out
 
 
-def score(design: pd.DataFrame, model: Sequence[pd.DataFrame], record: pd.DataFrame
-          ) -> pd.DataFrame:
+def score(design: pd.DataFrame, model: Sequence[tuple[pd.DataFrame, dict[str, float]]],
+          record: pd.DataFrame) -> pd.DataFrame:
     """The design with, per setting, its identity, every target's model value and
-    implausibility, the largest and second-largest, and whether it is ruled out."""
+    implausibility, the largest and second-largest, whether it is ruled out, and the log scores
+    of its forecasts (force, war, and their sum ``log_score``)."""
     rows = []
-    for params, table in zip(design.to_dict("records"), model, strict=True):
+    for params, (table, scores) in zip(design.to_dict("records"), model, strict=True):
         imp = implausibility(record, table)
         ranked = np.sort(imp.to_numpy())[::-1]
         rows.append({"id": identity(params), **params,
@@ -174,7 +193,9 @@ def score(design: pd.DataFrame, model: Sequence[pd.DataFrame], record: pd.DataFr
                                                          strict=True)},
                      **{f"I: {t}": v for t, v in imp.items()},
                      "largest": ranked[0], "second_largest": ranked[1],
-                     "non_implausible": bool(ranked[1] <= CUTOFF)})
+                     "non_implausible": bool(ranked[1] <= CUTOFF),
+                     "log_score_force": scores["force"], "log_score_war": scores["war"],
+                     "log_score": scores["force"] + scores["war"]})
     return pd.DataFrame(rows)
 
 
@@ -193,10 +214,13 @@ class Calibration:
 def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES,
                   points: int = POINTS, replicates: int = REPLICATES, seed: int = 0,
                   priors: Mapping[str, tuple[float, float]] = CALIBRATED,
-                  progress: Any = None) -> Calibration:
-    """Waves of history matching on ``era``'s record, resuming from what ``out`` holds."""
+                  progress: Any = None, targets: pd.DataFrame | None = None) -> Calibration:
+    """Waves of history matching on ``era``'s record, resuming from what ``out`` holds. With
+    ``targets`` (a synthetic record's patterns, ``recover``), those are matched instead, and no
+    forecasts are scored."""
     out.mkdir(parents=True, exist_ok=True)
-    record = record_targets(era)
+    panel = build_panel(*years(era)) if targets is None else None
+    record = targets if panel is None else patterns(panel, panel.groupby(["major", "minor"]).ngroups)
     waves_done: list[pd.DataFrame] = []
     box = dict(priors)
     for wave in range(1, waves + 1):
@@ -211,7 +235,7 @@ def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES
                 except (OSError, ValueError):  # damaged: run again
                     path.unlink()
             part = design.iloc[start:start + CHUNK].reset_index(drop=True)
-            table = score(part, simulate_patterns(part, era, replicates, seed, executor),
+            table = score(part, simulate_patterns(part, era, replicates, seed, executor, panel),
                           record).assign(wave=wave)
             atomic_write(path, lambda tmp, t=table: t.to_parquet(tmp, index=False))
             chunks.append(table)
@@ -222,19 +246,20 @@ def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES
         box = focus(evaluated, priors)
     evaluated = pd.concat(waves_done, ignore_index=True)
     pool = evaluated[evaluated["non_implausible"]]
-    if pool.empty:  # the record rules out every setting tried: the best are reported as such
+    if pool.empty:  # the record rules out every setting tried: the least implausible, as such
         pool = evaluated
-    candidates = pool.nsmallest(ENSEMBLE, "second_largest")[list(priors)].reset_index(drop=True)
+    by = "log_score" if pool is not evaluated and pool["log_score"].notna().any() else "second_largest"
+    candidates = pool.nsmallest(ENSEMBLE, by)[list(priors)].reset_index(drop=True)
     path = out / "confirm.parquet"
     try:
         confirmed = pd.read_parquet(path)
     except (OSError, ValueError):  # not yet run, or damaged: run it
         confirmed = score(candidates, simulate_patterns(
-            candidates, era, CONFIRM_REPLICATES, seed + 1, executor), record)
+            candidates, era, CONFIRM_REPLICATES, seed + 1, executor, panel), record)
         atomic_write(path, lambda tmp: confirmed.to_parquet(tmp, index=False))
     kept = confirmed[confirmed["non_implausible"]]
     ensemble = (kept if len(kept) else confirmed).sort_values(
-        ["largest", "id"]).reset_index(drop=True)
+        ["log_score", "largest", "id"]).reset_index(drop=True)
     best = {k: float(ensemble.iloc[0][k]) for k in priors}
     return Calibration(era, record, evaluated, ensemble, best)
 
@@ -264,7 +289,8 @@ def calibrate(out: Path, executor: Executor | None = None, *, waves: int = WAVES
     it jointly with the rest)."""
     check_manifest(out, {"waves": waves, "points": points, "replicates": replicates,
                          "seed": seed, "cutoff": CUTOFF, "discrepancy": DISCREPANCY,
-                         "window": WINDOW, "priors": {k: list(v) for k, v in priors.items()}})
+                         "window": WINDOW, "priors": {k: list(v) for k, v in priors.items()},
+                         "choice": CHOICE})
     with executor or Executor() as ex:
         split = history_match("1816-1945", out / "fit-1816-1945", ex, waves=waves, points=points,
                               replicates=replicates, seed=seed, priors=priors, progress=progress)
@@ -275,6 +301,57 @@ def calibrate(out: Path, executor: Executor | None = None, *, waves: int = WAVES
         full_validation = validate(full.best, replicates=validation_replicates, seed=seed,
                                    executor=ex)
     return Result(split, full, split_validation, full_validation, replicates, seed)
+
+
+# --- parameter recovery ----------------------------------------------------------------------
+
+RECOVERY_ERA = "1816-1945"
+
+
+def recover(out: Path, executor: Executor | None = None, *, truths: int = 10, waves: int = 2,
+            points: int = 32, replicates: int = 2, seed: int = 0, era: str = RECOVERY_ERA,
+            priors: Mapping[str, tuple[float, float]] = CALIBRATED, progress: Any = None
+            ) -> pd.DataFrame:
+    """Parameter recovery (Talts et al. 2018's question, asked of history matching): ``truths``
+    settings drawn from the priors (a Sobol design on a seed the fits do not use), each run once
+    on ``era``'s historical worlds as a synthetic record, each then history-matched as the real
+    record is, at these (reduced) settings. Per truth and parameter: the truth, the range of the
+    settings not ruled out, whether it covers the truth, that range's share of the prior, and the
+    best setting's value. Resumable: each fit keeps its folder under ``out``."""
+    check_manifest(out, {"recover": truths, "waves": waves, "points": points,
+                         "replicates": replicates, "seed": seed, "era": era,
+                         "cutoff": CUTOFF, "discrepancy": DISCREPANCY, "window": WINDOW,
+                         "priors": {k: list(v) for k, v in priors.items()}})
+    design = sobol(priors, truths, seed + 7919)
+    rows = []
+    with executor or Executor() as ex:
+        for k, truth in enumerate(design.to_dict("records")):
+            [(targets, _)] = simulate_patterns(pd.DataFrame([truth]), era, 1, seed + 104729 + k,
+                                               ex, None)
+            cal = history_match(era, out / f"truth-{k:02d}", ex, waves=waves, points=points,
+                                replicates=replicates, seed=seed, priors=priors,
+                                progress=progress, targets=targets)
+            for r in ranges(cal, priors).to_dict("records"):
+                value = truth[r["parameter"]]
+                rows.append({"truth": k, **r, "true_value": value,
+                             "covered": bool(r["kept_low"] <= value <= r["kept_high"]),
+                             "best_error": (r["best"] - value) / (r["prior_high"] - r["prior_low"])})
+    return pd.DataFrame(rows)
+
+
+def recovery_summary(table: pd.DataFrame) -> pd.DataFrame:
+    """Per parameter, over the truths: how often the non-implausible range covers the truth, its
+    median share of the prior (near 1: the record's patterns cannot identify the parameter), and
+    the best setting's median absolute error as a share of the prior range."""
+    g = table.groupby("parameter", sort=False)
+    out = pd.DataFrame({"truths": g.size(), "coverage": g["covered"].mean(),
+                        "median_share_of_prior": g["share_of_prior"].median(),
+                        "median_abs_best_error": g["best_error"].apply(lambda e: e.abs().median())})
+    out["identified"] = out["median_share_of_prior"] < IDENTIFIED
+    return out.reset_index()
+
+
+IDENTIFIED = 0.5  # a parameter counts as identified when its kept range is under half its prior
 
 
 def check_manifest(out: Path, config: Mapping[str, Any]) -> None:
@@ -317,4 +394,4 @@ def members(calibration: Calibration) -> list[Member]:
 
 
 __all__ = ["ALL_YEARS", "CALIBRATED", "Calibration", "Result", "calibrate", "history_match",
-           "members", "ranges"]
+           "members", "ranges", "recover", "recovery_summary"]

@@ -16,6 +16,8 @@ from hedgesim.experiments.counterfactual import (
     FACTORS,
     SERIES_REPLICATES,
     Counterfactual,
+    explain,
+    judge_belarus,
 )
 from hedgesim.experiments.report import (
     Plot,
@@ -180,7 +182,7 @@ def counterfactual_report(result: Counterfactual) -> str:
                   f"- Sensitivity (one-at-a-time variants, n={n_sub}; baseline at that n: "
                   f"{at_n}): {robust}."]
         if c.verdict != "reproduced":
-            lines.append(f"- Why: {_why(c.number, result)}")
+            lines.append(f"- Why: {explain(c, result.mechanisms)}")
         lines.append("")
     lines += [
         "## Mechanisms behind the arms", "",
@@ -243,50 +245,6 @@ def counterfactual_report(result: Counterfactual) -> str:
     return "\n".join(lines)
 
 
-def _why(number: int, result: Counterfactual) -> str:
-    """A mechanism-level account of a claim the model does not reproduce, from the mechanism
-    table (model/mechanisms.py: ``war_motive``, ``war_odds``, ``restraint``, ``autonomy``)."""
-    mech = result.mechanisms.set_index(["scenario", "strategy"])
-
-    def war_side(case: str, a: str, b: str) -> str:
-        x, y = mech.loc[(case, a)], mech.loc[(case, b)]
-        return (f"{case}, {a} vs {b}: the neighbour's threat from the state "
-                f"{x.neighbour_threat_from_state:.2f} vs {y.neighbour_threat_from_state:.2f}, "
-                f"the state's alignment with it {x.alignment_with_neighbour:.2f} vs "
-                f"{y.alignment_with_neighbour:.2f}, the rival's credibility "
-                f"{x.rival_credibility:.2f} vs {y.rival_credibility:.2f}")
-
-    def autonomy_side(case: str, a: str, b: str) -> str:
-        x, y = mech.loc[(case, a)], mech.loc[(case, b)]
-        return (f"{case}, {a} vs {b}: autonomy {x.autonomy:.2f} vs {y.autonomy:.2f}, largest "
-                f"leverage {x.max_leverage:.2f} vs {y.max_leverage:.2f}, foreign bases "
-                f"{x.foreign_bases:.2f} vs {y.foreign_bases:.2f}, alliances {x.alliances:.2f} vs "
-                f"{y.alliances:.2f}, concessions {x.concessions:.2f} vs {y.concessions:.2f}")
-
-    motive = ("war onset rises with the neighbour's motive (its threat from the state, from the "
-              "state's alignment with its rival, the rival's bases, alliances and drift; plus "
-              "revisionist aims that alignment with it satisfies) times its odds of winning, "
-              "less the cost of war; ")
-    if number == 1:
-        return motive + war_side("ukraine", "historical", "hedge") + (
-            "; how high the level is depends above all on the neighbour's revisionism and the "
-            "war intercept (see the sensitivity table).")
-    if number == 2:
-        return motive + war_side("ukraine", "hedge", "historical") + "."
-    if number == 3:
-        return motive + war_side("vietnam", "historical", "bandwagon") + (
-            "; a hedger is never fully in the neighbour's camp, so the revisionist part of the "
-            "motive stays, and the risk that remains is set by China's revisionism (see the "
-            "decomposition).")
-    if number == 4:
-        return motive + war_side("vietnam", "balance", "historical") + "."
-    return ("autonomy falls with the largest partner's leverage, foreign bases, alliance "
-            "obligations and coerced concessions; "
-            + "; ".join(autonomy_side(c, "bandwagon", o) for c in CASES
-                        for o in ("balance", "hedge"))
-            + "; and " + "; ".join(war_side(c, "bandwagon", "balance") for c in CASES) + ".")
-
-
 def _structure_sentence(result: Counterfactual) -> str:
     out = []
     for case in CASES:
@@ -306,17 +264,6 @@ def _belarus(tessman: pd.DataFrame) -> str:
             "median_f1_dependency_change", "median_f1_capability_ratio_change",
             "median_f2_rival_alliance_max", "median_f2_arming_max",
             "median_f3_share_years_sustained", "replicates"]
-    t = tessman.set_index("strategy")
-
-    def share(arm: str, col: str) -> float:
-        return float(t.loc[arm, col])
-
-    expected = [
-        ("under its own strategy Belarus is a strategic hedger (passes all three filters)",
-         share("historical", "share_hedger") >= 0.5),
-        ("a bandwagoning Belarus fails filter one", share("bandwagon", "share_filter_1") < 0.5),
-        ("a balancing Belarus fails filter two", share("balance", "share_filter_2") < 0.5),
-    ]
     lines = [
         "Tessman's three filters (Preiherman 2017, figure 1) applied to Belarus's simulated yearly "
         "behaviour toward its leader (Russia), never to its strategy label; shares of runs "
@@ -324,7 +271,7 @@ def _belarus(tessman: pd.DataFrame) -> str:
         "experiments/tessman.py and docs/counterfactual.md).", "",
         _md(tessman[cols], cols), ""]
     lines += [f"- Expected: {text}: **{'yes' if ok else 'no'}** (majority of runs)."
-              for text, ok in expected]
+              for text, ok in judge_belarus(tessman)]
     return "\n".join(lines)
 
 

@@ -67,7 +67,7 @@ NO_GUARD = ("the worker processes could not start: a script that runs hedgesim o
 
 class Source(Protocol):
     """A scenario named by something small and hashable that loads it, in the worker that runs
-    it (``scenarios.historical.HistoricalYear``)."""
+    it (``record.worlds.HistoricalYear``)."""
 
     def load(self) -> Scenario: ...
 
@@ -160,7 +160,7 @@ class Records:
 @lru_cache(maxsize=64)
 def _scenario(ref: str | Source) -> Scenario:
     """A built-in name or a .toml path, or a source that loads its scenario itself (the world of
-    a real year, ``scenarios.historical.HistoricalYear``)."""
+    a real year, ``record.worlds.HistoricalYear``)."""
     return load_scenario(ref) if isinstance(ref, str) else ref.load()
 
 

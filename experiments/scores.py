@@ -20,8 +20,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from hedgesim.scenarios.data import table
-from hedgesim.scenarios.history import FORCE_HOSTILITY
+from hedgesim.record.data import table
+from hedgesim.record.panel import FORCE_HOSTILITY
 
 TRAIN, TEST = "1816-1945", "1946-2010"
 RESAMPLES = 1000  # dyad bootstrap resamples

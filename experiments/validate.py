@@ -1,7 +1,7 @@
 """``hedgesim validate``: the model held against the 1816-2010 record.
 
 One design serves both tests. For every window start year (1816, 1821, ...), the world of that
-year is built from its observables only (``scenarios.historical``) and run for the window's
+year is built from its observables only (``record.worlds``) and run for the window's
 years on ``replicates`` seeds through the engine. Then:
 
 1. **Patterns.** The model's own (major, contiguous minor, year) rows are classed by the
@@ -35,11 +35,10 @@ import pandas as pd
 
 from hedgesim.experiments.analysis import PER, class_ratios, onset_rates
 from hedgesim.experiments.engine import Executor, Setting, paired, replicate_seeds, run
-from hedgesim.experiments.scores import pair_history, proper_scores, war_data_last
+from hedgesim.experiments.scores import metrics, pair_history, proper_scores, war_data_last
 from hedgesim.experiments.stats import wilson
-from hedgesim.scenarios.data import table
-from hedgesim.scenarios.historical import HistoricalYear, state_abbreviations
-from hedgesim.scenarios.history import (
+from hedgesim.record.data import table
+from hedgesim.record.panel import (
     ERAS,
     FIRST,
     FORCE_HOSTILITY,
@@ -49,11 +48,12 @@ from hedgesim.scenarios.history import (
     ratio_band,
     spells,
 )
+from hedgesim.record.worlds import HistoricalYear, state_abbreviations
 
 WINDOW = 5
 REPLICATES = 20
 PACT = 0.5  # a model alliance above this is a defence pact
-CONTIGUOUS = 0.5  # proximity of COW contiguity types 1-3 (scenarios.historical.PROXIMITY)
+CONTIGUOUS = 0.5  # proximity of COW contiguity types 1-3 (record.worlds.PROXIMITY)
 RATIO_PAIRS = (("balance", "non-aligned"), ("bandwagon", "non-aligned"), ("both", "non-aligned"))
 
 
@@ -213,7 +213,14 @@ def era_of(year: int) -> str:
 def hindcast_rows(model: pd.DataFrame, record: pd.DataFrame, starts: Sequence[int],
                   window: int, replicates: int, names: Mapping[int, str]) -> pd.DataFrame:
     """One row per real contiguous pair of each window's start year: its start-year
-    observables, what happened in the window, and the model's predicted probabilities."""
+    observables, the record's history of the pair and the major before it (``pair_history``),
+    what happened in the window, and the model's predicted probabilities."""
+    return pair_history(forecast_rows(model, record, starts, window, replicates, names))
+
+
+def forecast_rows(model: pd.DataFrame, record: pd.DataFrame, starts: Sequence[int],
+                  window: int, replicates: int, names: Mapping[int, str]) -> pd.DataFrame:
+    """``hindcast_rows`` without the record's history: what the model's forecasts are scored on."""
     start_rows = record[record["year"].isin(starts)].copy()
     start_rows["window"] = start_rows["year"]
     start_rows["major_name"] = start_rows["major"].map(names)
@@ -238,8 +245,19 @@ def hindcast_rows(model: pd.DataFrame, record: pd.DataFrame, starts: Sequence[in
     # the war data end before the record does: a window past their end has no war outcome
     start_rows.loc[start_rows["window"] + window - 1 > war_data_last(), "observed_war"] = np.nan
     start_rows["log_ratio"] = np.log(start_rows["cinc_ratio"].clip(lower=1e-3))
-    rows = start_rows.dropna(subset=["log_ratio"]).reset_index(drop=True)
-    return pair_history(rows)
+    return start_rows.dropna(subset=["log_ratio"]).reset_index(drop=True)
+
+
+def log_scores(rows: pd.DataFrame) -> dict[str, float]:
+    """The model's log score (mean negative log likelihood) of force and of war on the
+    ``forecast_rows``, war only where the war data reach: what ``hedgesim calibrate`` ranks the
+    settings the record does not rule out by."""
+    out = {}
+    for outcome in ("force", "war"):
+        scored = rows[rows[f"observed_{outcome}"].notna()]
+        out[outcome] = metrics(scored[f"observed_{outcome}"].to_numpy(int),
+                               scored[f"model_{outcome}"].to_numpy(float), 0.5)["log_score"]
+    return out
 
 
 def reliability(rows: pd.DataFrame, bins: int = 5) -> pd.DataFrame:

@@ -17,7 +17,7 @@ reads the hypothesis.
    runs, the states attacked are compared with those never attacked (an observational contrast
    inside the model, paired by run).
 
-The record's relation (``scenarios.history.build_panel``): a logistic regression of a minor
+The record's relation (``record.panel.build_panel``): a logistic regression of a minor
 balancing (a defence pact with another major, not with its neighbour) on the minor's relative
 strength (minus the log CINC ratio), on whether the major has a rival to turn to, and on the
 major's aggressiveness (its use-of-force initiations in the ten years before), with standard
@@ -111,8 +111,8 @@ def record_relations(hypotheses: Sequence[Hypothesis] = HYPOTHESES) -> pd.DataFr
     errors clustered by dyad: per hypothesis its term's coefficient, interval and p-value."""
     import statsmodels.api as sm
 
-    from hedgesim.scenarios.historical import initiations
-    from hedgesim.scenarios.history import build_panel
+    from hedgesim.record.panel import build_panel
+    from hedgesim.record.worlds import initiations
 
     panel = build_panel()
     counts = {(g, y): initiations(g, y) for g, y in panel[["major", "year"]].drop_duplicates()

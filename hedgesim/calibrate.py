@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
 
-MAX_WAVES, MAX_POINTS, MAX_REPLICATES = 10, 4096, 100
+MAX_WAVES, MAX_POINTS, MAX_REPLICATES, MAX_TRUTHS = 10, 4096, 100, 1000
 # experiments.calibrate's defaults, named here so that building the parser imports nothing heavy
 # (tests/test_calibrate.py checks they agree)
 WAVES, POINTS, REPLICATES = 3, 128, 6
@@ -36,6 +36,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--prior", action="append", default=[], metavar="NAME=LOW:HIGH",
                    help="also fit NAME over [LOW, HIGH] (or refit a calibrated one over another "
                         "range): to try a revision's parameter jointly with the rest; repeatable")
+    p.add_argument("--recover", type=int, default=0, metavar="N",
+                   help="instead of fitting the record: parameter recovery on N synthetic "
+                        "records made from known settings (1816-1945 worlds), each fitted at "
+                        "--waves/--points/--replicates; writes recovery.csv and recovery.md")
     add_executor_options(p)
     p.set_defaults(handler=calibrate_command)
 
@@ -81,8 +85,12 @@ def calibrate_command(args: argparse.Namespace) -> int:
         raise UsageError(f"--points {args.points}: must be a power of two (Sobol designs)")
     if args.seed < 0:
         raise UsageError(f"--seed {args.seed}: must be zero or positive")
+    if not 0 <= args.recover <= MAX_TRUTHS:
+        raise UsageError(f"--recover {args.recover}: must be between 0 and {MAX_TRUTHS}")
     priors = parse_priors(args.prior)
     check_out(args.out, owner="calibrate")
+    if args.recover:
+        return recover_command(args, priors)
 
     def progress(era: str, wave: int, done: int, total: int) -> None:
         print(f"\r{era}: wave {wave}, {done}/{total} settings", end="", file=sys.stderr,
@@ -95,8 +103,10 @@ def calibrate_command(args: argparse.Namespace) -> int:
     write_calibration(result, args.out, priors)
     for cal in (result.split, result.full):
         kept = int(cal.evaluated["non_implausible"].sum())
-        print(f"{cal.era}: {kept} of {len(cal.evaluated)} settings not ruled out; best largest "
-              f"implausibility {cal.ensemble['largest'].iloc[0]:.2f}")
+        best = cal.ensemble.iloc[0]
+        print(f"{cal.era}: {kept} of {len(cal.evaluated)} settings not ruled out; the best "
+              f"(log score force {best['log_score_force']:.4f}, war {best['log_score_war']:.4f} "
+              f"on the fit's years) has largest implausibility {best['largest']:.2f}")
     v = result.split_validation.scores
     held = v[v["era"] == "1946-2010"]
     for outcome in ("force", "war"):
@@ -107,4 +117,26 @@ def calibrate_command(args: argparse.Namespace) -> int:
               f"(best baseline {row['auc'].drop('model').max():.2f})")
     print(f"wrote {args.out}/report.md, ensemble.toml, calibrated.toml, pairs plots and "
           f"validations")
+    return 0
+
+
+def recover_command(args: argparse.Namespace, priors: dict[str, tuple[float, float]]) -> int:
+    from hedgesim.experiments.calibrate import recover, recovery_summary
+    from hedgesim.experiments.calibrate_report import write_recovery
+
+    def progress(era: str, wave: int, done: int, total: int) -> None:
+        print(f"\rrecovery: wave {wave}, {done}/{total} settings", end="", file=sys.stderr,
+              flush=True)
+
+    table = recover(args.out, executor_from(args, progress=False), truths=args.recover,
+                    waves=args.waves, points=args.points, replicates=args.replicates,
+                    seed=args.seed, priors=priors, progress=progress)
+    print(file=sys.stderr)
+    summary = recovery_summary(table)
+    write_recovery(table, summary, args, args.out)
+    for r in summary.itertuples(index=False):
+        print(f"{r.parameter}: covered in {r.coverage:.0%} of {r.truths}, kept range "
+              f"{r.median_share_of_prior:.0%} of the prior (median), "
+              f"{'identified' if r.identified else 'not identified'}")
+    print(f"wrote {args.out}/recovery.md and recovery.csv")
     return 0

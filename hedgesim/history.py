@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from hedgesim.cli import UsageError, check_out, out_dir
-from hedgesim.scenarios.history import FIRST, LAST
+from hedgesim.record.panel import FIRST, LAST
 
 RATIO_PAIRS = (("balance", "non-aligned"), ("bandwagon", "non-aligned"), ("both", "non-aligned"),
                ("balance", "bandwagon"))
@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def record_tables(first: int = FIRST, last: int = LAST):
     """The panel and the record's tables, as ``hedgesim history`` prints and writes them."""
     from hedgesim.experiments.analysis import class_ratios, onset_rates
-    from hedgesim.scenarios.history import build_panel
+    from hedgesim.record.panel import build_panel
 
     panel = build_panel(first, last)
     tables = {

@@ -63,41 +63,67 @@ def uniforms(rng: np.random.Generator, size: int) -> np.ndarray:
     return midpoints(rng.bit_generator.random_raw((size + 1) // 2).view(np.uint32))[:size]
 
 
-def year_size(n: int, g: int) -> int:
-    """How many uniforms a year of ``n`` small states and ``g`` great powers draws: an even
-    number, so that drawing T years at once gives the same numbers as drawing them one by one."""
-    size = 3 * n * g + 11 * n + 4 * g
-    return size + size % 2
+# The year's random draws, in the order they are cut from its row of uniforms: each one's name
+# and shape ("s": one per small state, "g": one per great power). The row's size and each draw's
+# slice follow from this table; a new draw is a line appended at the end (one put anywhere else
+# would move the numbers of every draw after it, and so every seed's run).
+DRAWS: tuple[tuple[str, tuple[int | str, ...]], ...] = (
+    ("u", (3, "s", "g")),  # abandonment, coercion (then concession), war onset (then allies joining)
+    ("v", (5, "s")),  # turnover, review, war won, state ended, absorption
+    ("noise", ("s", 3)),  # the small states' choice noise (agents.gumbel)
+    ("gp_review", ("g",)),  # the great powers' review
+    ("gp_gumbel", ("g", 3)),  # the great powers' choice noise, made Gumbel
+    ("tilt", (2, "s")),  # a new government's tilt (mechanisms.normal_tilt)
+    ("order", ("s",)),  # the activation order, ranked: random, or the states' own when all move at once
+)
+# Each draw's size as count · n^a · g^b for n small states and g great powers: (count, a, b).
+DRAW_TERMS = tuple((int(np.prod([d for d in shape if isinstance(d, int)])), shape.count("s"),
+                    shape.count("g")) for _, shape in DRAWS)
 
 
 class Draws(NamedTuple):
-    """A year's random numbers, all cut from one row of uniforms (``year_draws``). They are drawn
-    in full whatever the states do, so strategy arms run on the same seed see the same events
-    (common random numbers). A draw that decides an event also decides what follows from it
-    (``mechanisms.recycled``)."""
+    """A year's random numbers (``DRAWS``), all cut from one row of uniforms (``year_draws``).
+    They are drawn in full whatever the states do, so strategy arms run on the same seed see the
+    same events (common random numbers). A draw that decides an event also decides what follows
+    from it (``mechanisms.recycled``)."""
 
-    u: np.ndarray  # [3, s, g] abandonment, coercion (then concession), war onset (then allies joining)
-    v: np.ndarray  # [5, s] turnover, review, war won, state ended, absorption
-    noise: np.ndarray  # [s, 3] uniforms for the small states' choice noise (agents.small_state.gumbel)
-    gp_review: np.ndarray  # [g] great powers' review
-    gp_gumbel: np.ndarray  # [g, 3] great powers' choice noise
-    order: np.ndarray  # [s] activation order: random, or the states' own when all move at once
-    tilt: np.ndarray  # [2, s] uniforms for a new government's tilt (mechanisms.normal_tilt)
+    u: np.ndarray
+    v: np.ndarray
+    noise: np.ndarray
+    gp_review: np.ndarray
+    gp_gumbel: np.ndarray
+    tilt: np.ndarray
+    order: np.ndarray
+
+
+@compiled
+def draw_starts(n: int, g: int) -> np.ndarray:
+    """Where each of ``DRAWS`` starts in the year's row, and (last) where the row ends."""
+    starts = np.zeros(len(DRAW_TERMS) + 1, np.int64)
+    for k in range(len(DRAW_TERMS)):
+        count, a, b = DRAW_TERMS[k]
+        starts[k + 1] = starts[k] + count * n ** a * g ** b
+    return starts
+
+
+def year_size(n: int, g: int) -> int:
+    """How many uniforms a year of ``n`` small states and ``g`` great powers draws: an even
+    number, so that drawing T years at once gives the same numbers as drawing them one by one."""
+    size = sum(count * n ** a * g ** b for count, a, b in DRAW_TERMS)
+    return size + size % 2
 
 
 @compiled
 def year_draws(u: np.ndarray, n: int, g: int, shuffle: bool) -> Draws:
-    """The year's ``Draws`` from its row of uniforms: the order is the ranking of n uniforms (a
-    uniformly random permutation), the great powers' choice noise Gumbel (``gumbel``); a tilt
-    is made standard normal only where a new government takes office (``domestic_turnover``)."""
-    pairs = 3 * n * g
-    k = pairs + 8 * n
-    order = np.argsort(u[k + 4 * g + 2 * n:k + 4 * g + 3 * n]) if shuffle else np.arange(n)
-    # views on the row, not copies: nothing writes to a draw
-    return Draws(u[:pairs].reshape(3, n, g), u[pairs:pairs + 5 * n].reshape(5, n),
-                 u[pairs + 5 * n:k].reshape(n, 3), u[k:k + g],
-                 gumbel(u[k + g:k + 4 * g].reshape(g, 3)), order,
-                 u[k + 4 * g:k + 4 * g + 2 * n].reshape(2, n))
+    """The year's ``Draws`` from its row of uniforms, as ``DRAWS`` lays them out: the order is
+    the ranking of n uniforms (a uniformly random permutation), the great powers' choice noise
+    Gumbel (``gumbel``); a tilt is made standard normal only where a new government takes office
+    (``domestic_turnover``). Views on the row, not copies: nothing writes to a draw."""
+    at = draw_starts(n, g)
+    order = np.argsort(u[at[6]:at[7]]) if shuffle else np.arange(n)
+    return Draws(u[at[0]:at[1]].reshape(3, n, g), u[at[1]:at[2]].reshape(5, n),
+                 u[at[2]:at[3]].reshape(n, 3), u[at[3]:at[4]], gumbel(u[at[4]:at[5]].reshape(g, 3)),
+                 u[at[5]:at[6]].reshape(2, n), order)
 
 
 @compiled

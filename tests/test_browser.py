@@ -1,6 +1,6 @@
 """The page end to end in headless Chromium, offline, one test per feature: the inputs that
 apply, Reset and Step, a Step at 200 small states, stepping back, hovering a state, the
-side-by-side and ensemble views, a loaded file named in the menu, and the exports. Each compares
+side-by-side and many-runs views, a loaded file named in the menu, and the exports. Each compares
 screenshots or the page's text before and after. The ``page`` fixture fails a test if any
 request left localhost.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from hedgesim.viz.explore import MAX_ENSEMBLE
+from hedgesim.viz.explore import MAX_REPLICATES
 from hedgesim.viz.page import SLIDERS, inputs
 
 pytestmark = pytest.mark.browser
@@ -190,19 +190,19 @@ def test_side_by_side_shows_each_strategy_on_the_same_seed(page: Page, tmp_path:
     _shoot(page, tmp_path, "side-by-side", page.locator(".v-window-item--active"))
 
 
-def test_ensemble_shows_the_distribution_over_paired_runs(page: Page, tmp_path: Path):
+def test_many_runs_show_the_distribution_over_paired_runs(page: Page, tmp_path: Path):
     _choose(page, "Scenario", "vietnam")
     _reset(page)
     _year(page, 2007, 0)
-    page.get_by_role("tab", name="Ensemble").click()
-    runs = page.get_by_label(f"Runs per strategy (1 to {MAX_ENSEMBLE})")
+    page.get_by_role("tab", name="Many runs").click()
+    runs = page.get_by_label(f"Runs per strategy (1 to {MAX_REPLICATES})")
     runs.fill("200")
     runs.press("Enter")
-    page.get_by_role("button", name="Run ensemble").click()
+    page.get_by_role("button", name="Run them").click()
     expect(page.get_by_text("200 runs per strategy in")).to_be_visible(timeout=60_000)
     expect(page.locator(".v-window-item--active img")).to_have_count(1)
     expect(page.locator("pre").filter(has_text="survival")).to_be_visible()
-    _shoot(page, tmp_path, "ensemble", page.locator(".v-window-item--active"))
+    _shoot(page, tmp_path, "many-runs", page.locator(".v-window-item--active"))
 
 
 def test_a_loaded_file_is_named_in_the_menu(page: Page):

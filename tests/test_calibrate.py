@@ -100,6 +100,47 @@ def test_the_ensemble_members_carry_the_parameters_fitted(matched):
     assert all(set(m.params) == set(SMALL["priors"]) for m in cal.members(first))
 
 
+def test_every_setting_carries_the_log_scores_of_its_forecasts_and_the_best_has_the_least(matched):
+    """The forecasts of each setting are scored on the era's real pairs, and the calibrated
+    defaults are the confirmed non-implausible setting whose forecasts score best."""
+    _, first = matched
+    ev = first.evaluated
+    assert ev["log_score_force"].between(0.01, 5).all() and ev["log_score_war"].between(0.001, 5).all()
+    np.testing.assert_allclose(ev["log_score"], ev["log_score_force"] + ev["log_score_war"])
+    kept = first.ensemble[first.ensemble["non_implausible"]]
+    if len(kept):
+        assert first.ensemble.iloc[0]["log_score"] == kept["log_score"].min()
+
+
+def test_the_log_score_ranks_a_sharper_forecast_above_a_blunt_one():
+    from hedgesim.experiments.validate import log_scores
+
+    y = np.array([1.0, 0.0, 0.0, 0.0, np.nan])
+    sharp = pd.DataFrame({"observed_force": y, "model_force": [0.8, 0.1, 0.1, 0.1, 0.5],
+                          "observed_war": y, "model_war": [0.8, 0.1, 0.1, 0.1, 0.5]})
+    blunt = sharp.assign(model_force=0.25, model_war=0.25)
+    assert log_scores(sharp)["force"] < log_scores(blunt)["force"]
+    assert log_scores(sharp)["war"] == pytest.approx(-np.mean(np.log([0.8, 0.9, 0.9, 0.9])))
+
+
+def test_recovery_fits_synthetic_records_and_reports_coverage(tmp_path):
+    """Each truth's synthetic record is matched; the table says per parameter whether the kept
+    range covers the truth, and a rerun resumes to the same table."""
+    small = {"truths": 2, "waves": 1, "points": 2, "replicates": 1, "priors": SMALL["priors"]}
+    with Executor("serial", 1) as ex:
+        table = cal.recover(tmp_path, ex, **small)
+    assert len(table) == 2 * len(SMALL["priors"])
+    for r in table.itertuples():
+        inside = r.kept_low <= r.true_value <= r.kept_high
+        assert r.covered == inside
+        assert SMALL["priors"][r.parameter][0] <= r.true_value <= SMALL["priors"][r.parameter][1]
+    with Executor("serial", 1) as ex:
+        pd.testing.assert_frame_equal(table, cal.recover(tmp_path, ex, **small))
+    summary = cal.recovery_summary(table)
+    assert list(summary["parameter"]) == list(SMALL["priors"])
+    assert summary["coverage"].between(0, 1).all()
+
+
 def test_a_prior_given_on_the_command_line_joins_or_replaces_the_calibrated_ones():
     priors = cli_calibrate.parse_priors(["policing=0:1.5", "war_intercept=-9:-4"])
     assert priors["policing"] == (0.0, 1.5) and priors["war_intercept"] == (-9.0, -4.0)
@@ -139,6 +180,7 @@ def test_the_command_line_defaults_are_the_libraries():
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--points", "100"], "--points 100: must be a power of two"),
+    (["--recover", "-1"], "--recover -1: must be between 0 and 1000"),
     (["--waves", "0"], "--waves 0: must be between 1 and 10"),
     (["--replicates", "1000"], "--replicates 1000: must be between 1 and 100"),
     (["--prior", "policing"], "--prior policing: expected NAME=LOW:HIGH with two numbers"),

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from hedgesim.scenarios import calibration as cal
+from hedgesim.record import case_inputs as cal
 from hedgesim.scenarios.loader import load_scenario
 
 RUSSIA, UKRAINE, BELARUS, CHINA, USA, VIETNAM = 365, 369, 370, 710, 2, 816

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hedgesim.scenarios import data
+from hedgesim.record import data
 
 # The raw extracts are not shipped (data/README.md names each source): HEDGESIM_RAW_DATA names
 # their folder, by default shared/data beside the checkout. Without them these tests skip.

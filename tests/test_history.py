@@ -10,7 +10,8 @@ from scipy import stats
 from hedgesim.cli import main
 from hedgesim.experiments.analysis import class_ratios, onset_rates, rate_ratio
 from hedgesim.experiments.stats import poisson_rate_ci
-from hedgesim.scenarios import data, history
+from hedgesim.record import data
+from hedgesim.record import panel as history
 
 
 def write(folder, name, rows):

@@ -20,7 +20,16 @@ from hedgesim.model import model as model_source
 from hedgesim.model.codes import Strategy
 from hedgesim.model.compiled import borrowed, entry_point
 from hedgesim.model.mechanisms import normal_tilt, recycled
-from hedgesim.model.model import HedgeModel, Simulation, run_years, uniforms, year_draws, year_size
+from hedgesim.model.model import (
+    DRAWS,
+    Draws,
+    HedgeModel,
+    Simulation,
+    run_years,
+    uniforms,
+    year_draws,
+    year_size,
+)
 from hedgesim.model.records import outcomes
 from hedgesim.scenarios.loader import load_scenario
 from hedgesim.scenarios.params import BY_NAME
@@ -264,6 +273,23 @@ def test_the_years_draws_are_the_same_drawn_one_by_one_or_all_at_once():
     tilts = [normal_tilt(*pair) for _ in range(400)
              for pair in year_draws(uniforms(rng, size), n, g, False).tilt.T]
     assert stats.kstest(tilts, "norm").pvalue > 1e-3
+
+
+def test_the_draws_table_lays_out_the_years_row():
+    """Each draw's shape and place in the row follow from ``DRAWS``: the fields of ``Draws`` are
+    its names in its order, each slice has the declared shape, and the slices tile the row."""
+    n, g = 5, 3
+    row = np.arange(year_size(n, g), dtype=float)
+    d = year_draws(row, n, g, False)
+    assert Draws._fields == tuple(name for name, _ in DRAWS)
+    starts = [0]
+    for (name, shape), got in zip(DRAWS, d, strict=True):
+        want = tuple(n if x == "s" else g if x == "g" else x for x in shape)
+        assert got.shape == want, name
+        if name not in ("gp_gumbel", "order"):  # transformed from their uniforms
+            assert got.ravel()[0] == starts[-1], name
+        starts.append(starts[-1] + int(np.prod(want)))
+    assert year_size(n, g) == starts[-1] + starts[-1] % 2
 
 
 def test_agents_are_views_on_the_world():

@@ -1,5 +1,5 @@
 """The code's structure, read from its imports: no import circle (type-only imports aside), and
-no import that runs back up the layers scenario → model → agents → experiments → command line
+no import that runs back up the layers scenario → model → agents → record → experiments → command line
 and page. A change that breaks either fails here, before it spreads."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The folders at the top of the repository install as these packages (pyproject.toml), from the
 # lowest layer up; everything else of hedgesim (the command line, the page) stands above them.
 LAYERS = {"hedgesim.data": "data", "hedgesim.scenarios": "scenarios", "hedgesim.model": "model",
-          "hedgesim.agents": "agents", "hedgesim.experiments": "experiments"}
+          "hedgesim.agents": "agents", "hedgesim.record": "record", "hedgesim.experiments": "experiments"}
 
 
 def module_name(path: Path) -> str:

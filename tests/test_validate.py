@@ -11,7 +11,7 @@ from sklearn.metrics import roc_auc_score
 from hedgesim.cli import main
 from hedgesim.experiments import scores
 from hedgesim.experiments.validate import compare, model_rows, validate, window_starts
-from hedgesim.scenarios.historical import PROXIMITY, historical_world, initiations
+from hedgesim.record.worlds import PROXIMITY, historical_world, initiations
 
 
 def test_a_historical_world_comes_from_that_years_observables():

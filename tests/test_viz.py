@@ -1,6 +1,6 @@
 """The interactive page rendered headless (as Mesa's own visualization tests do): inputs reach the
 model on Reset, Step advances it and redraws the views, the run steps back to the same years,
-the side-by-side and ensemble views come from the engine on the run's own seeds, hovering a
+the side-by-side and many-runs views come from the engine on the run's own seeds, hovering a
 state has something to show, and the exports reproduce the run."""
 
 from __future__ import annotations
@@ -261,9 +261,9 @@ def test_side_by_side_runs_every_arm_on_the_runs_own_seed():
     assert [w.value for w in rc.find(widgets.Image).widgets] != before
 
 
-def test_ensemble_is_paired_through_the_engine_and_shows_bands():
+def test_many_runs_are_paired_through_the_engine_and_shows_bands():
     m = VizModel(scenario_name="vietnam", rng=2)
-    outcomes, series = explore.ensemble(m.base, m.overrides, m.seed, ["historical", "balance"], 30)
+    outcomes, series = explore.replicates(m.base, m.overrides, m.seed, ["historical", "balance"], 30)
     seeds = outcomes.groupby("arm")["seed"].apply(tuple)
     assert seeds["historical"] == seeds["balance"]  # the same seeds in every arm
     first = series[(series["arm"] == "historical") & (series["replicate"] == 0)]
@@ -271,17 +271,17 @@ def test_ensemble_is_paired_through_the_engine_and_shows_bands():
         m.step()
     np.testing.assert_allclose(first["autonomy"], m.series()["autonomy"])  # replicate 0: the page
     years = list(range(m.span[0], m.span[1] + 1))
-    bands = explore.ensemble_bands(series, "Vietnam", years)
+    bands = explore.replicate_bands(series, "Vietnam", years)
     assert len(bands) == 2 * len(years)
     assert (bands["autonomy_q10"] <= bands["autonomy_median"]).all()
     assert (bands["autonomy_median"] <= bands["autonomy_q90"]).all()
     assert bands.groupby("arm")["ever_at_war"].apply(lambda s: s.is_monotonic_increasing).all()
     rc = _render(solara.reactive(VizModel(scenario_name="vietnam", rng=2)))
-    _tab(rc, "Ensemble")
-    runs = rc.find(v.TextField, label=f"Runs per strategy (1 to {explore.MAX_ENSEMBLE})").widget
+    _tab(rc, "Many runs")
+    runs = rc.find(v.TextField, label=f"Runs per strategy (1 to {explore.MAX_REPLICATES})").widget
     runs.v_model = "20"
     runs.fire_event("focusout")
-    _click(rc, "Run ensemble")
+    _click(rc, "Run them")
     text = _text(rc)
     assert "20 runs per strategy" in text and "survival" in text
     assert len(rc.find(widgets.Image).widgets) == 1

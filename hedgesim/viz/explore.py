@@ -1,4 +1,4 @@
-"""What the page's comparison and ensemble views compute, through the engine every experiment
+"""What the page's comparison and many-runs views compute, through the engine every experiment
 uses (``experiments.engine``): the same scenario, overrides and seeds as the run on view, one
 setting per strategy arm, paired on common random numbers. The page's single run is replicate 0
 of its seed (``run_seed``), so the views agree with ``hedgesim run SCENARIO --seed S``.
@@ -20,7 +20,7 @@ from hedgesim.scenarios.schema import POLICIES
 
 ARMS = ("historical", *POLICIES)
 DEFAULT_ARMS = ("historical", "balance", "bandwagon", "hedge")
-MAX_ENSEMBLE = 1000  # runs per arm the page offers
+MAX_REPLICATES = 1000  # runs per arm the page offers
 
 
 def run_seed(seed: int) -> int:
@@ -49,7 +49,7 @@ def side_by_side_table(runs: Mapping[str, pd.DataFrame], state: str) -> pd.DataF
     return table
 
 
-def ensemble(scenario: Scenario, overrides: Mapping[str, Any], seed: int, arms: Sequence[str],
+def replicates(scenario: Scenario, overrides: Mapping[str, Any], seed: int, arms: Sequence[str],
              n: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``n`` paired runs of every arm (replicates 0..n-1 of ``seed``): the outcomes of their
     focal states and their yearly series."""
@@ -61,7 +61,7 @@ def ensemble(scenario: Scenario, overrides: Mapping[str, Any], seed: int, arms: 
     return records.outcomes, records.series
 
 
-def ensemble_bands(series: pd.DataFrame, state: str, years: Sequence[int]) -> pd.DataFrame:
+def replicate_bands(series: pd.DataFrame, state: str, years: Sequence[int]) -> pd.DataFrame:
     """Per arm and year, over the runs: the share of the state alive, the share that has been at
     war, and autonomy's median and 10-90% band. A run that stopped early (no small state left)
     counts the state as gone from then on."""
@@ -82,7 +82,7 @@ def ensemble_bands(series: pd.DataFrame, state: str, years: Sequence[int]) -> pd
     return pd.concat(frames, ignore_index=True)
 
 
-def ensemble_table(outcomes: pd.DataFrame, state: str, seed: int) -> str:
+def replicate_table(outcomes: pd.DataFrame, state: str, seed: int) -> str:
     """The outcomes of the state per arm, with 95% intervals, as ``hedgesim run`` prints them."""
     return format_summary(summarise(outcomes[outcomes["state"] == state], ["arm"], seed=seed),
                           "arm")

@@ -469,7 +469,7 @@ def compare_figure(runs: Mapping[str, pd.DataFrame], state: str, span: tuple[int
     return fig
 
 
-def ensemble_figure(bands: pd.DataFrame, state: str, n: int, span: tuple[int, int]) -> Figure:
+def replicates_figure(bands: pd.DataFrame, state: str, n: int, span: tuple[int, int]) -> Figure:
     """The distribution over ``n`` paired runs per arm: the share still alive, the share that
     has been at war, and autonomy's median with its 10-90% band (zero once a state is gone)."""
     fig = Figure(figsize=(2 * FIGSIZE[0], FIGSIZE[1]))

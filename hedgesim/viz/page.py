@@ -48,11 +48,11 @@ from hedgesim.viz.figures import (
     NetworkFigure,
     WorldFigure,
     compare_figure,
-    ensemble_figure,
     focal_figure,
     layout_ties,
     network_figure,
     png,
+    replicates_figure,
     svg,
 )
 
@@ -457,14 +457,14 @@ def literal(text: str) -> str:
 
 
 @solara.component
-def EnsembleView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Reactive[list[str]]):
+def ReplicatesView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Reactive[list[str]]):
     """The distribution over paired runs of each chosen strategy, through the engine: the share
     alive, the share ever at war and autonomy's band, with the outcomes' 95% intervals."""
     focal = model.focal_names
     runs = solara.use_reactive(DEFAULT_RUNS)
     result = solara.use_reactive(None)
     ArmsPicker(arms)
-    solara.InputInt(f"Runs per strategy (1 to {explore.MAX_ENSEMBLE})", value=runs,
+    solara.InputInt(f"Runs per strategy (1 to {explore.MAX_REPLICATES})", value=runs,
                     on_value=runs.set)
     state = focal_choice(focal, chosen, arms)
     if state is None:
@@ -472,25 +472,25 @@ def EnsembleView(model: VizModel, chosen: solara.Reactive[str], arms: solara.Rea
     key = (id(model), tuple(arms.value), runs.value)
 
     def compute() -> None:
-        n = int(np.clip(runs.value, 1, explore.MAX_ENSEMBLE))
+        n = int(np.clip(runs.value, 1, explore.MAX_REPLICATES))
         start = time.perf_counter()
-        outcomes, series = explore.ensemble(model.base, model.overrides, model.seed,
+        outcomes, series = explore.replicates(model.base, model.overrides, model.seed,
                                             arms.value, n)
         result.set((key, n, outcomes, series, time.perf_counter() - start))
 
-    solara.Button("Run ensemble", on_click=compute, color="primary")
+    solara.Button("Run them", on_click=compute, color="primary")
     if result.value is None or result.value[0] != key:
         solara.Text("Runs every chosen strategy on the same seeds (replicates 0, 1, … of the "
                     "seed, as `hedgesim run --replicates N` does).")
         return
     _, n, outcomes, series, seconds = result.value
     years = list(range(model.span[0], model.span[1] + 1))
-    bands = explore.ensemble_bands(series, state, years)
-    solara.FigureMatplotlib(ensemble_figure(bands, state, n, model.span), format="png", dpi=90,
+    bands = explore.replicate_bands(series, state, years)
+    solara.FigureMatplotlib(replicates_figure(bands, state, n, model.span), format="png", dpi=90,
                             dependencies=[key, state])
     solara.Markdown(f"{n} runs per strategy in {seconds:.1f} s. {literal(state)}'s outcomes, 95% "
                     "intervals (as `hedgesim run` prints them):")
-    solara.Preformatted(explore.ensemble_table(outcomes, state, model.seed))
+    solara.Preformatted(explore.replicate_table(outcomes, state, model.seed))
 
 
 @solara.component
@@ -529,5 +529,5 @@ def Page(model: solara.Reactive[VizModel] | None = None):
                 WorldView(current)
         with solara.lab.Tab("Side by side"):
             SideBySideView(current, focal, arms)
-        with solara.lab.Tab("Ensemble"):
-            EnsembleView(current, focal, arms)
+        with solara.lab.Tab("Many runs"):
+            ReplicatesView(current, focal, arms)

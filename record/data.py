@@ -4,7 +4,7 @@ every source and says how each file is derived).
 
 ``table(name)`` reads one shipped file (once per process). ``rebuild(raw, out)`` derives every
 file from the raw extracts (the CSV files of peacesciencer 1.2.9's bundled data, as in the
-steering repository's ``shared/data``): ``python -m hedgesim.scenarios.data RAW_DIR`` regenerates
+steering repository's ``shared/data``): ``python -m hedgesim.record.data RAW_DIR`` regenerates
 ``data/``, and a test checks that the shipped files are what the raw extracts give.
 """
 

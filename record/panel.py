@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from hedgesim.scenarios.data import table
+from hedgesim.record.data import table
 
 FIRST, LAST = 1816, 2010
 CLASSES = ("bandwagon", "balance", "both", "non-aligned")
@@ -57,7 +57,7 @@ def classify(with_g: pd.Series, with_others: pd.Series) -> pd.Series:
 
 
 def build_panel(first: int = FIRST, last: int = LAST) -> pd.DataFrame:
-    """The (major, minor, year) panel from the shipped data (``scenarios.data``)."""
+    """The (major, minor, year) panel from the shipped data (``record.data``)."""
     majors = spells(table("majors"), ["ccode"], first, last)
     members = spells(table("states"), ["ccode"], first, last)
     contiguity = table("contiguity")

@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hedgesim.scenarios.data import table
-from hedgesim.scenarios.history import FORCE_HOSTILITY, spells
+from hedgesim.record.data import table
+from hedgesim.record.panel import FORCE_HOSTILITY, spells
 from hedgesim.scenarios.loader import Scenario, parse_scenario
 from hedgesim.scenarios.schema import CHANNELS
 

@@ -1,9 +1,9 @@
 """Calibration numbers for the Ukraine, Vietnam and Belarus scenarios.
 
 Every number a scenario takes from data is computed here from the COW/ATOP extracts the
-project ships in data/ (``scenarios.data``), so that a scenario file never carries an
+project ships in data/ (``record.data``), so that a scenario file never carries an
 unexplained constant and the provenance table in docs/calibration.md can be regenerated
-with ``python -m hedgesim.scenarios.calibration``.
+with ``python -m hedgesim.record.case_inputs``.
 
 Actors are either a COW country code (int) or the name of a bloc (str, see BLOCS):
 "WEST" is the USA plus the EU members of that year, "ASEAN_EX_VN" the ASEAN members
@@ -17,7 +17,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from hedgesim.scenarios.data import table
+from hedgesim.record.data import table
 
 USA, RUSSIA, UKRAINE, BELARUS = 2, 365, 369, 370
 CHINA, VIETNAM = 710, 816
