@@ -332,14 +332,17 @@ def war_motive(w: State, p: Coefficients) -> np.ndarray:
     hegemonic aims, which a state already in its camp satisfies; both weigh as much as the power
     is revisionist (a status-quo power contains a threat rather than invading it). With
     ``policing`` (under trial, off by default), a patron also polices its own ally as far as the
-    ally drifts away from it, whatever its aims (mechanism 2)."""
+    ally drifts away from it, whatever its aims (mechanism 2); with ``grievance_weight`` (under
+    trial, off by default), a power's past disputes with the state add to its motive, whatever
+    its aims (``remember_disputes``)."""
     n, g = w.reach.shape
     out = np.empty((n, g))
     for i in range(n):
         for j in range(g):
             aims = p.revisionism_weight * w.proximity[i, j] * (1.0 - w.alignment[i, j])
             police = p.policing * w.alliance[i, j] * w.drift[i, j]
-            out[i, j] = w.revisionism[j] * (w.gp_threat[i, j] + aims) + police
+            grudge = p.grievance_weight * w.grievance[i, j]
+            out[i, j] = w.revisionism[j] * (w.gp_threat[i, j] + aims) + police + grudge
     return out
 
 
@@ -472,6 +475,19 @@ def fight_war(w: State, p: Coefficients, step: int, attacker: np.ndarray, credib
     # Conquered: a defeated state the attacker annexes, or one left with no territory at all.
     conquered = lost & ((u_end < p.conquest_rate * w.revisionism[a]) | (w.territory <= 0.0))
     _end(w, step, conquered, EndCause.CONQUERED.value)
+
+
+@compiled
+def remember_disputes(w: State, p: Coefficients) -> None:
+    """Dyadic memory: a power's grievance toward a state grows by one with each year it coerces
+    or attacks it, and fades by ``grievance_decay`` a year, so that a pair's disputes make the
+    next likelier and a decade of peace lets them lapse (enduring rivalries: Diehl & Goertz
+    2000; the steps to war: Senese & Vasquez 2005)."""
+    n, g = w.grievance.shape
+    for i in range(n):
+        for j in range(g):
+            dispute = 1.0 if (w.coerced[i, j] or w.at_war[i, j]) else 0.0
+            w.grievance[i, j] = (1.0 - p.grievance_decay) * w.grievance[i, j] + dispute
 
 
 @compiled

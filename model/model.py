@@ -169,6 +169,7 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     hazard = m.war_hazard(p, motive, odds, cost)
     attacker = m.war_onset(w, hazard, d.u[2])
     m.fight_war(w, p, step, attacker, w.credibility, hazard, d.u[2], d.v[2], d.v[3])
+    m.remember_disputes(w, p)
 
     w.autonomy[:] = m.autonomy(w, p, lev)
     m.absorption(w, p, step, lev, d.v[4])

@@ -136,6 +136,7 @@ def pair_columns(sim: Simulation) -> dict[str, np.ndarray]:
         "gp_capability": st.gp_cap[None, :].repeat(len(st.alive), 0), "war": st.at_war,
         "coerced": st.coerced, "proximity": st.proximity,
         "war_chance": st.war_chance, "coercion_chance": st.coercion_chance,
+        "grievance": st.grievance,
     }
 
 

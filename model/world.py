@@ -74,6 +74,7 @@ class State(NamedTuple):
     war_chance: np.ndarray  # this year's chance that the power attacks the state (war_onset)
     war_starts: np.ndarray  # wars the power has started against the state (fight_war)
     coercion_chance: np.ndarray  # this year's chance that the power coerces the state (coercion)
+    grievance: np.ndarray  # the power's memory of its disputes with the state (remember_disputes)
     # small state, channel, partner [s, c, p]; each [s, c] row sums to 1
     dependency: np.ndarray
 
@@ -299,6 +300,7 @@ def build_world(scenario, drawn: Entities | None = None) -> World:
         threat=zeros(), gp_threat=zeros(), credibility=zeros(), coercion_memory=zeros(),
         drift=zeros(), rival_gap=zeros(), at_war=zeros(np.bool_), coerced=zeros(np.bool_),
         war_chance=zeros(), coercion_chance=zeros(), war_starts=zeros(np.int64),
+        grievance=pair["grievance"],
         dependency=rest_of_world(e.dependency),
     )
     return World(start_year=scenario.start_year, gp_names=e.gp_names, names=e.names,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hedgesim.record.data import table
+from hedgesim.record.worlds import grievance
 
 USA, RUSSIA, UKRAINE, BELARUS = 2, 365, 369, 370
 CHINA, VIETNAM = 710, 816
@@ -149,6 +150,12 @@ def atop(a: int, b: int, year: int) -> dict[str, int] | None:
     return {flag: int(row[flag]) for flag in ATOP_FLAGS}
 
 
+def case_grievance(actor: Actor, small: int, year: int) -> float:
+    """A great power's grievance toward the case's state at its start, by the historical
+    worlds' rule (``record.worlds.grievance``); a bloc's is its members' summed."""
+    return sum(grievance(c, small, year) for c in members(actor, year))
+
+
 def trade_total(ccode: int, year: int) -> float:
     """Imports + exports in millions of current USD (COW Trade, ends 2014); NaN if absent."""
     trade = table("trade")
@@ -253,6 +260,16 @@ def calibration_table() -> pd.DataFrame:
                     f"{name}.{start}.contiguity.{_label(rival)}",
                     "none" if t is None else t,
                     "COW Direct Contiguity v3.2; closest conttype over bloc members",
+                )
+            )
+        for rival in sc["rivals"]:
+            rows.append(
+                (
+                    f"{name}.{start}.grievance.{_label(rival)}",
+                    case_grievance(rival, small, start),
+                    "GML MID 2.1 disputes before the start year, each weighing (1 - "
+                    "grievance_decay)^(years since - 1); the historical worlds' rule "
+                    "(record.worlds.grievance), summed over bloc members",
                 )
             )
         for year in sc["years"]:

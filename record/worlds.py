@@ -18,12 +18,17 @@ parameter registry) or a rule from observables:
   obligation with (neutrality, non-aggression, consultation), else 0.1; trade, energy and credit
   shares: ``MAJOR_SHARE`` of each channel split over the majors in proportion to proximity times
   CINC (the gravity of trade: Tinbergen 1962), the rest with the rest of the world (COW has no
-  dyadic shares for most of the period). Every minor chooses its strategy by the adaptive rule.
+  dyadic shares for most of the period); ``grievance`` toward each major = its disputes with it
+  before the year (GML MID onsets, either side, any hostility), each weighing
+  (1 - grievance_decay)^(years since, less one) (``grievance``: the rule the model's own
+  ``remember_disputes`` follows year by year). Every minor chooses its strategy by the adaptive
+  rule.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -32,6 +37,7 @@ import pandas as pd
 from hedgesim.record.data import table
 from hedgesim.record.panel import FORCE_HOSTILITY, spells
 from hedgesim.scenarios.loader import Scenario, parse_scenario
+from hedgesim.scenarios.params import BY_NAME
 from hedgesim.scenarios.schema import CHANNELS
 
 PROXIMITY = {1: 1.0, 2: 0.7, 3: 0.5}
@@ -126,11 +132,36 @@ def world_data(year: int, steps: int) -> dict[str, Any]:
             "alliance": {k: 1.0 for k, d in defence.items() if d},
             "alignment": {k: ALLY_ALIGNMENT if defence[k] else OTHER_PACT_ALIGNMENT if other[k]
                           else NO_PACT_ALIGNMENT for k in gp_names},
+            "grievance": {names[g]: grievance(g, m, year) for g in majors
+                          if grievance(g, m, year) > 0},
             **{channel: dict(shares) for channel in CHANNELS},
         })
     return {"scenario": {"name": f"history-{year}", "start_year": year, "steps": steps,
                          "description": f"the majors and their contiguous minors of {year}"},
             "great_power": great_powers, "small_state": small_states}
+
+
+@cache
+def _dispute_years() -> dict[tuple[int, int], np.ndarray]:
+    """Per pair of COW codes (each order), the onset year of each of their disputes (GML MIDs)."""
+    mids = table("mids")
+    onsets = mids[mids["onset"] == 1].drop_duplicates(["dispnum", "ccode1", "ccode2"])
+    out: dict[tuple[int, int], list[int]] = {}
+    for a, b, y in zip(onsets["ccode1"].astype(int), onsets["ccode2"].astype(int),
+                       onsets["year"].astype(int), strict=True):
+        out.setdefault((a, b), []).append(y)
+    return {k: np.sort(np.array(v)) for k, v in out.items()}
+
+
+def grievance(a: int, b: int, year: int, decay: float | None = None) -> float:
+    """The grievance between two states at the start of ``year``: each of their disputes before
+    it weighs (1 - decay)^(year - 1 - its onset year), ``decay`` the registry's
+    ``grievance_decay`` unless given. The MID data end in 2010: a later year sees their
+    disputes to 2010 only."""
+    decay = BY_NAME["grievance_decay"].default if decay is None else decay
+    years = _dispute_years().get((a, b), np.array([], dtype=int))
+    before = years[years < year]
+    return float(((1.0 - decay) ** (year - 1 - before)).sum())
 
 
 def historical_world(year: int, steps: int) -> Scenario:

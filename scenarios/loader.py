@@ -597,7 +597,7 @@ def draw_generic(scenario: Scenario, rng: np.random.Generator) -> Scenario:
         "proximity": dict(zip(e.gp_names, e.pair["proximity"][i].tolist(), strict=True)),
         "regime_fear": {},
         "alignment": dict(zip(e.gp_names, e.pair["alignment"][i].tolist(), strict=True)),
-        "alliance": {}, "bases": {}, "assurance": {}, "binding": {}, "schedule": [],
+        "alliance": {}, "bases": {}, "assurance": {}, "binding": {}, "grievance": {}, "schedule": [],
         **{c: dict(zip(named, e.dependency[i, k, :-1].tolist(), strict=True))
            for k, c in enumerate(CHANNELS)},
     } for i, name in enumerate(e.names))

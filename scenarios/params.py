@@ -75,6 +75,14 @@ PARAMS: tuple[Param, ...] = (
        "(policing its sphere), whatever its aims",
        "docs/theory.md, mechanism 2 (Hungary 1956, Czechoslovakia 1968, Afghanistan 1979); "
        "under trial, off at 0 (docs/validation.md)"),
+    _p("grievance_weight", 0.0, 0.0, 5.0,
+       "weight of a power's grievance toward a state (its remembered disputes with it) in its "
+       "motive for coercion and war",
+       "Diehl & Goertz 2000 (enduring rivalries); Senese & Vasquez 2005 (steps to war); "
+       "under trial, off at 0 (docs/validation.md)"),
+    _p("grievance_decay", 0.1, 0.0, 1.0,
+       "share of a power's grievance that fades in a year of peace with the state",
+       "Diehl & Goertz 2000: a rivalry ends after about ten years without a dispute"),
     _p("drift_memory", 0.6, 0.0, 0.99, "share of last year's perceived drift that is remembered",
        SEED000),
     _p("bloc_pressure", 2.51, 0.0, 5.0,

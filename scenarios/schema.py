@@ -40,7 +40,8 @@ class Entities:
     schedules: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
-PAIRS = ("proximity", "regime_fear", "alignment", "alliance", "bases", "assurance", "binding")
+PAIRS = ("proximity", "regime_fear", "alignment", "alliance", "bases", "assurance", "binding",
+         "grievance")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ SMALL_STATE_FIELDS: tuple[Field, ...] = (
           per="great_power"),
     Field("binding", 0.0, 0.0, 1.0, "initial institutional enmeshment of each power", "Kuik 2008",
           per="great_power"),
+    Field("grievance", 0.0, 0.0, 100.0,
+          "each power's grievance toward the state at the start: its past disputes with it, "
+          "each weighing (1 - grievance_decay)^years since",
+          "GML MID 2.1 (Gibler, Miller & Little 2016); Diehl & Goertz 2000", per="great_power"),
     Field("trade", 0.0, 0.0, 1.0, "trade share with each partner (the rest is rest of world)",
           "published trade shares (docs/calibration.md)", per="partner"),
     Field("energy", 0.0, 0.0, 1.0, "energy import share from each partner", "published figures",

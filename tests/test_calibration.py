@@ -53,3 +53,25 @@ def test_borders_and_alliances_match_cow_and_atop():
     assert attr("belarus", "Belarus", "alliance")["Russia"] == 1.0
     assert not (cal.atop(USA, VIETNAM, 2007) or {}).get("defense")
     assert attr("vietnam", "Vietnam", "alliance") == {}
+
+
+@pytest.mark.parametrize(("scenario", "state", "actor", "power"), [
+    ("ukraine", "Ukraine", RUSSIA, "Russia"), ("ukraine", "Ukraine", "WEST", "West"),
+    ("vietnam", "Vietnam", CHINA, "China"), ("vietnam", "Vietnam", USA, "USA"),
+    ("belarus", "Belarus", RUSSIA, "Russia"), ("belarus", "Belarus", "WEST", "West"),
+])
+def test_grievances_follow_the_historical_worlds_rule(scenario, state, actor, power):
+    """A case's grievances are the historical worlds' rule applied at its start year."""
+    s = load_scenario(scenario)
+    small = {"Ukraine": UKRAINE, "Vietnam": VIETNAM, "Belarus": BELARUS}[state]
+    given = attr(scenario, state, "grievance").get(power, 0.0)
+    assert given == pytest.approx(cal.case_grievance(actor, small, s.start_year), abs=5e-3)
+
+
+def test_the_grievance_rule_weighs_each_dispute_by_its_age():
+    from hedgesim.record.worlds import grievance
+
+    # Russia and Ukraine: disputes in 1992, 1994 and 1996 (GML MIDs)
+    assert grievance(RUSSIA, UKRAINE, 1997, decay=0.5) == pytest.approx(0.5 ** 4 + 0.5 ** 2 + 1)
+    assert grievance(RUSSIA, UKRAINE, 1992) == 0.0
+    assert grievance(UKRAINE, RUSSIA, 2004) == grievance(RUSSIA, UKRAINE, 2004)
