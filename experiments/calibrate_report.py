@@ -10,6 +10,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from hedgesim.experiments.report import Plot, md_table, save_all, subplots, write_csv, write_text
 from hedgesim.experiments.validate_report import SCORE_COLUMNS, formatted_scores, write_validation
@@ -22,13 +23,15 @@ def plot_pairs(calibration: Any, priors: dict[str, tuple[float, float]]) -> Figu
     kept = calibration.evaluated[calibration.evaluated["non_implausible"]]
     shown = kept if len(kept) else calibration.evaluated.nsmallest(20, "second_largest")
     k = len(names)
-    fig, axes = subplots(k, k, figsize=(1.25 * k, 1.25 * k))
+    fig, axes = subplots(k, k, figsize=(1.6 * k, 1.6 * k))
     waves = sorted(shown["wave"].unique())
     colours = matplotlib.colormaps["viridis"](np.linspace(0.1, 0.9, max(len(waves), 1)))
     for i, y in enumerate(names):
         for j, x in enumerate(names):
             ax = axes[i, j]
-            ax.tick_params(labelsize=5, length=2)
+            ax.tick_params(labelsize=6, length=2)
+            ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.yaxis.set_major_locator(MaxNLocator(3))
             if j > i:
                 ax.set_axis_off()
                 continue
@@ -45,11 +48,11 @@ def plot_pairs(calibration: Any, priors: dict[str, tuple[float, float]]) -> Figu
             if i < k - 1:
                 ax.set_xticklabels([])
             else:
-                ax.set_xlabel(x, fontsize=5, rotation=30)
+                ax.set_xlabel(x.replace("_", " "), fontsize=7, rotation=35, ha="right")
             if j > 0:
                 ax.set_yticklabels([])
             elif i > 0:
-                ax.set_ylabel(y, fontsize=5, rotation=60, labelpad=12)
+                ax.set_ylabel(y.replace("_", " "), fontsize=7, rotation=0, ha="right", va="center")
     status = (f"{len(kept)} of {len(calibration.evaluated)} settings not ruled out" if len(kept)
               else "every setting ruled out: the 20 least implausible shown")
     fig.suptitle(f"history matching on {calibration.era}: {status} (ensemble ringed)",

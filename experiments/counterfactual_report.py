@@ -21,6 +21,7 @@ from hedgesim.experiments.counterfactual import (
 )
 from hedgesim.experiments.report import (
     Plot,
+    fitted_limits,
     km_axes,
     md_table,
     pct,
@@ -67,10 +68,10 @@ def plot_war_probability(summary: pd.DataFrame, replicates: int) -> Figure:
         err = [rows["attacked"] - rows["attacked_lo"],
                rows["attacked_hi"] - rows["attacked"]]
         ax.bar(x, rows["attacked"], width, yerr=err, capsize=3, label=arm,
-               color=COLOURS[arm])
+               color=COLOURS[arm], edgecolor="black", linewidth=0.5)
     ax.set_xticks(np.arange(len(CASES)), [c.capitalize() for c in CASES])
     ax.set_ylabel(f"P(war within the horizon), 95% CI (n={replicates})")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(0, fitted_limits(summary["attacked_lo"], summary["attacked_hi"])[1])
     ax.legend(title="focal strategy", fontsize=8)
     fig.tight_layout()
     return fig
@@ -86,7 +87,7 @@ def plot_case_survival(survival: pd.DataFrame) -> Figure:
             km_axes(ax, km.rename(columns={"strategy": "arm"}), "arm")
             ax.set_title(f"{case.capitalize()}: time to {event}", fontsize=10)
             ax.set_xlabel("years")
-            ax.set_ylim(0, 1.02)
+        axes[row, 0].set_ylim(fitted_limits(survival["lo"], survival["hi"])[0], 1.01)
         axes[row, 0].set_ylabel("Kaplan-Meier: share without the event")
     axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
@@ -105,7 +106,7 @@ def plot_autonomy(autonomy: pd.DataFrame) -> Figure:
         ax.set_title(f"{case.capitalize()}: autonomy (mean, 10-90% band)", fontsize=10)
         ax.set_xlabel("year")
         year_axis(ax)
-        ax.set_ylim(0, 1)
+    axes[0].set_ylim(*fitted_limits(autonomy["q10"], autonomy["q90"]))
     axes[0].legend(fontsize=8)
     fig.tight_layout()
     return fig

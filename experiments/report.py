@@ -1,5 +1,5 @@
-"""What every report hedgesim writes shares, in one style: one way to save a figure (PNG and
-SVG, atomically, the same bytes for the same data) and to draw several at once, one Markdown
+"""What every report hedgesim writes shares, in one style: one way to save a figure (PNG, SVG
+and PDF, atomically, the same bytes for the same data) and to draw several at once, one Markdown
 table writer, and the terminal tables of ``run`` and ``demo``. Each study's report is a module
 of its own beside it (``sweep_report``, ``counterfactual_report``, ``history_report``,
 ``validate_report``, ``calibrate_report``, ``walt_report``); nothing here computes a statistic."""
@@ -32,18 +32,22 @@ from hedgesim.experiments.style import COLOURS, LINESTYLES
 matplotlib.rcParams["svg.hashsalt"] = "hedgesim"  # stable SVG ids: same data, same bytes
 
 
-FORMATS = ("png", "svg")
+FORMATS = ("png", "svg", "pdf")
+DPI = 300  # fit to print
+# No timestamps or tool versions in the files: the same data give the same bytes.
+METADATA = {"png": {"Software": None}, "svg": {"Date": None},
+            "pdf": {"CreationDate": None, "Producer": None, "Creator": None}}
 
 
 def save(fig: Figure, folder: Path, stem: str) -> None:
-    """A figure as PNG and SVG, without timestamps (reruns give identical files), each written
-    to a temporary file and renamed into place, so a full disk leaves no half-written figure."""
+    """A figure as PNG (300 dpi), SVG and PDF, without timestamps (reruns give identical files),
+    each written to a temporary file and renamed into place, so a full disk leaves no
+    half-written figure."""
     for ext in FORMATS:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{stem}.", suffix=f".{ext}")
         os.close(fd)
         try:
-            fig.savefig(tmp, format=ext, dpi=120, bbox_inches="tight",
-                        metadata={"Date": None} if ext == "svg" else {"Software": None})
+            fig.savefig(tmp, format=ext, dpi=DPI, bbox_inches="tight", metadata=METADATA[ext])
             os.replace(tmp, folder / f"{stem}.{ext}")
         finally:
             if os.path.exists(tmp):
@@ -96,6 +100,35 @@ def save_all(plots: Sequence[Plot], folder: Path) -> list[str]:
                 for stray in folder.glob(f".{plot.stem}.*"):
                     stray.unlink(missing_ok=True)
     return [name for plot in plots for name in plot.files]
+
+
+def readable(name: str, width: int = 44) -> str:
+    """A parameter's name as an axis shows it: its meaning from the registry, shortened, with
+    the name itself below (``generic.border_share``, ``Russia.revisionism``, ``war_slope``)."""
+    import textwrap
+
+    from hedgesim.scenarios.params import BY_NAME
+    from hedgesim.scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, SMALL_STATE_FIELDS
+
+    head, _, rest = name.partition(".")
+    attribute = rest.partition(".")[0]
+    fields = {f.name: f.meaning for f in (*GREAT_POWER_FIELDS, *SMALL_STATE_FIELDS)}
+    if name in BY_NAME:
+        meaning = BY_NAME[name].meaning
+    elif head == "generic":
+        meaning = {f.name: f.meaning for f in GENERATOR_FIELDS}.get(rest)
+    else:
+        meaning = f"{head}: {fields[attribute]}" if attribute in fields else None
+    return f"{textwrap.shorten(meaning, width, placeholder='…')}\n({name})" if meaning else name
+
+
+def fitted_limits(low: Any, high: Any, floor: float = 0.0, ceiling: float = 1.0
+                  ) -> tuple[float, float]:
+    """Axis limits that fit the data's intervals (``low`` to ``high``) with a margin, within
+    the quantity's own bounds: a 0-1 axis flattens the differences a figure is there to show."""
+    lo, hi = float(np.nanmin(low)), float(np.nanmax(high))
+    pad = max(0.08 * (hi - lo), 0.01)
+    return max(floor, lo - pad), min(ceiling, hi + pad)
 
 
 def subplots(*grid: int, figsize: tuple[float, float], **kwargs: Any) -> tuple[Figure, Any]:

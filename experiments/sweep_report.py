@@ -14,9 +14,11 @@ from matplotlib.patches import Patch, Rectangle
 from hedgesim.experiments.analysis import analyse
 from hedgesim.experiments.report import (
     Plot,
+    fitted_limits,
     interval,
     km_axes,
     md_table,
+    readable,
     save_all,
     subplots,
     write_csv,
@@ -24,6 +26,7 @@ from hedgesim.experiments.report import (
 )
 from hedgesim.experiments.style import COLOURS, TIE_COLOUR
 from hedgesim.experiments.sweep import Study, Sweep
+from hedgesim.model.records import AUTONOMY_PARTS
 
 
 def plot_summary(arms: pd.DataFrame, pairs: pd.DataFrame, study: str) -> Figure:
@@ -34,9 +37,10 @@ def plot_summary(arms: pd.DataFrame, pairs: pd.DataFrame, study: str) -> Figure:
                                        ("autonomy_mean", "mean autonomy")], strict=False):
         y = arms[col].to_numpy()
         err = np.vstack([y - arms[f"{col}_lo"], arms[f"{col}_hi"] - y])
-        ax.bar(arms["arm"], y, color=[COLOURS[a] for a in arms["arm"]], yerr=err, capsize=4)
-        ax.set_ylim(0, 1)
-        ax.set_title(label)
+        ax.bar(arms["arm"], y, color=[COLOURS[a] for a in arms["arm"]], yerr=err, capsize=4,
+               edgecolor="black", linewidth=0.5)
+        ax.set_ylim(*fitted_limits(arms[f"{col}_lo"], arms[f"{col}_hi"]))
+        ax.set_title(f"{label} (axis fitted)")
     ax = axes[3]
     if len(pairs):
         labels = [f"{r.metric}\n{r.comparison}" for r in pairs.itertuples()]
@@ -59,7 +63,7 @@ def plot_curves(curves: pd.DataFrame, study: str) -> Figure:
     km_axes(ax, curves, "arm")
     ax.set_xlabel("years")
     ax.set_ylabel("share of focal states surviving")
-    ax.set_ylim(0, 1.02)
+    ax.set_ylim(fitted_limits(curves["lo"], curves["hi"])[0], 1.01)
     ax.set_title(f"{study}: Kaplan-Meier survival")
     ax.legend()
     return fig
@@ -92,8 +96,8 @@ def plot_regime(regime: pd.DataFrame, study: Study, metric: str) -> Figure:
               vmax=len(arms) - 0.5, origin="lower", aspect="auto")
     ax.set_xticks(range(len(xs)), [_label(v) for v in xs])
     ax.set_yticks(range(len(ys)), [_label(v) for v in ys])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xlabel(readable(x))
+    ax.set_ylabel(readable(y, width=30))
     ax.legend(handles=[Patch(color=colours[a], label=a) for a in arms], loc="upper left",
               bbox_to_anchor=(1.01, 1), fontsize=8)
     ax.set_title(f"{study.name}: highest {metric} (faded: no clear winner)")
@@ -111,7 +115,8 @@ def plot_sensitivity(table: pd.DataFrame, study: Study) -> Figure:
                          squeeze=False)
     for ax, output in zip(axes[0], outputs, strict=True):
         t = table[table["output"] == output]
-        ax.barh(t["factor"], t[index], xerr=t[conf], color="#55A868")
+        ax.barh([readable(f, width=36) for f in t["factor"]], t[index], xerr=t[conf],
+                color=COLOURS["hedge"])
         ax.set_title(output, fontsize=9)
         ax.set_xlabel(index)
     fig.suptitle(f"{study.name}: what drives hedging's advantage ({study.design})")
@@ -200,6 +205,13 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
                                       "years_to_war": "median years to war"})
         lines += [*md_table(shown, ["arm", "runs", "survival", "war", "autonomy",
                                     "median years to war"]), ""]
+        parts = [f"{part}_mean" for part, _ in AUTONOMY_PARTS]
+        lines += ["What autonomy is the absence of, per arm (each averaged over the years a state "
+                  "lived; autonomy is the product of one minus each): an arm's autonomy comes "
+                  "from avoiding these, which is how hedging is defined.", "",
+                  *md_table(arms.rename(columns=dict(zip(parts, [p for p, _ in AUTONOMY_PARTS],
+                                                         strict=True))),
+                            ["arm", *(p for p, _ in AUTONOMY_PARTS)]), ""]
         if len(pairs):
             lines += md_table(pairs, ["metric", "comparison", "runs", "difference", "lo", "hi"])
             lines.append("")

@@ -519,17 +519,32 @@ def _end(w: State, step: int, ended: np.ndarray, cause: int) -> None:
 
 
 @compiled
-def autonomy(w: State, p: Coefficients, lev: np.ndarray) -> np.ndarray:
-    """Autonomy in [0, 1]: no partner with decisive leverage, no foreign bases, no binding
-    obligations, no coerced concessions (docs/theory.md outcomes). Zero once the state is gone."""
+def autonomy_parts(w: State, p: Coefficients, lev: np.ndarray) -> np.ndarray:
+    """[s, 4] what autonomy is the absence of (docs/theory.md outcomes), each in [0, 1]: the
+    largest partner's leverage, foreign bases, binding alliance obligations and coerced
+    concessions (``AUTONOMY_PARTS``); zeros once the state is gone."""
     obligations = alliance_obligations(w, p)
+    out = np.zeros((w.cap.shape[0], 4))
+    for i in range(out.shape[0]):
+        if w.alive[i]:
+            out[i, 0] = largest(lev[i])
+            out[i, 1] = clip(total(w.bases[i]), 0.0, 1.0)
+            out[i, 2] = obligations[i]
+            out[i, 3] = w.concessions[i]
+    return out
+
+
+@compiled
+def autonomy(w: State, parts: np.ndarray) -> np.ndarray:
+    """Autonomy in [0, 1]: no partner with decisive leverage, no foreign bases, no binding
+    obligations, no coerced concessions, from ``autonomy_parts``. Zero once the state is gone."""
     out = np.zeros(w.cap.shape[0])
     for i in range(out.shape[0]):
         if w.alive[i]:
-            free = ((1.0 - largest(lev[i]))
-                    * (1.0 - clip(total(w.bases[i]), 0.0, 1.0))
-                    * (1.0 - obligations[i])
-                    * (1.0 - w.concessions[i]))
+            free = ((1.0 - parts[i, 0])
+                    * (1.0 - parts[i, 1])
+                    * (1.0 - parts[i, 2])
+                    * (1.0 - parts[i, 3]))
             out[i] = clip(free, 0.0, 1.0)
     return out
 

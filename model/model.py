@@ -134,7 +134,7 @@ def perceive(w: State, p: Coefficients) -> None:
     w.rival_gap[:] = rival_align - w.alignment
     w.threat[:] = m.threat_perception(w, p)
     w.gp_threat[:] = m.alignment_threat(w, p, rival_align)
-    w.autonomy[:] = m.autonomy(w, p, m.leverage(w, p, m.dependency_on(w, p)))
+    w.autonomy[:] = m.autonomy(w, m.autonomy_parts(w, p, m.leverage(w, p, m.dependency_on(w, p))))
 
 
 @compiled
@@ -171,13 +171,16 @@ def advance(w: State, p: Coefficients, d: Draws, step: int, groups: np.ndarray) 
     m.fight_war(w, p, step, attacker, w.credibility, hazard, d.u[2], d.v[2], d.v[3])
     m.remember_disputes(w, p)
 
-    w.autonomy[:] = m.autonomy(w, p, lev)
+    parts = m.autonomy_parts(w, p, lev)
+    w.autonomy[:] = m.autonomy(w, parts)
     m.absorption(w, p, step, lev, d.v[4])
     m.welfare(w, p, lev)
     m.recover(w, p)
     onsets = 0
     for i in range(attacker.shape[0]):
         w.autonomy_sum[i] += w.autonomy[i]
+        for k in range(parts.shape[1]):
+            w.constraint_sum[i, k] += parts[i, k]
         onsets += attacker[i] >= 0
     return onsets
 

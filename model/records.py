@@ -46,6 +46,13 @@ class Outcome:
     label: str = ""
 
 
+# What autonomy is the absence of, in the order of ``mechanisms.autonomy_parts``.
+AUTONOMY_PARTS = (("leverage", "the largest partner's economic leverage over it"),
+                  ("bases", "foreign bases it hosts (total, at most 1)"),
+                  ("obligations", "its binding alliance obligations"),
+                  ("concessions", "the autonomy it conceded under coercion"))
+
+
 def _years_lived(w: World, sim: Simulation) -> np.ndarray:
     return np.where(w.end_step >= 0, w.end_step + 1, max(w.step, 1))
 
@@ -59,6 +66,10 @@ OUTCOMES: tuple[Outcome, ...] = (
             lambda w, s: w.wars > 0, "share", "war"),
     Outcome("autonomy_mean", "float", "autonomy averaged over the years run (0 once gone)",
             lambda w, s: w.autonomy_sum / max(w.step, 1), "mean", "autonomy"),
+    *(Outcome(f"{part}_mean", "float", f"{meaning}, averaged over the years it lived (a part of "
+              f"what autonomy is the absence of: model.mechanisms.autonomy_parts)",
+              lambda w, s, k=k: w.constraint_sum[:, k] / _years_lived(w, s), "average")
+      for k, (part, meaning) in enumerate(AUTONOMY_PARTS)),
     Outcome("years_to_war", "int", "years to the first war on it, -1 if none",
             lambda w, s: np.where(w.first_war_step >= 0, w.first_war_step + 1, -1),
             "median_event", "years to war"),

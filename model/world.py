@@ -51,6 +51,7 @@ class State(NamedTuple):
     welfare: np.ndarray
     autonomy: np.ndarray
     autonomy_sum: np.ndarray
+    constraint_sum: np.ndarray  # [s, 4] autonomy's parts summed over the years (autonomy_parts)
     wars: np.ndarray  # wars fought
     coercions: np.ndarray  # years with a coercion episode
     first_war_step: np.ndarray
@@ -290,7 +291,7 @@ def build_world(scenario, drawn: Entities | None = None) -> World:
         orientation=np.zeros(n), alive=np.ones(n, dtype=np.bool_), territory=np.ones(n),
         end_step=np.full(n, -1, dtype=np.int64), end_cause=np.zeros(n, dtype=np.int8),
         concessions=np.zeros(n), welfare=np.ones(n), autonomy=np.ones(n),
-        autonomy_sum=np.zeros(n), wars=np.zeros(n, dtype=np.int64),
+        autonomy_sum=np.zeros(n), constraint_sum=np.zeros((n, 4)), wars=np.zeros(n, dtype=np.int64),
         coercions=np.zeros(n, dtype=np.int64), first_war_step=np.full(n, -1, dtype=np.int64),
         proximity=pair["proximity"],
         reach=pair["proximity"] ** scenario.params["reach_decay"],

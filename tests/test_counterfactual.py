@@ -47,8 +47,12 @@ def test_files_written(outputs: tuple[Path, Path]) -> None:
     for name in ("summary.csv", "decomposition.csv", "shapley.csv", "report.md",
                  "hazard_ratios.csv",
                  *(f"{f}.{ext}" for f in ("war_probability", "survival", "autonomy")
-                   for ext in ("png", "svg"))):
+                   for ext in ("png", "svg", "pdf"))):
         assert (out / name).stat().st_size > 0, name
+    from PIL import Image
+
+    with Image.open(out / "war_probability.png") as png:  # fit to print
+        assert round(png.info["dpi"][0]) == 300
 
 
 def test_summary_columns_and_intervals(outputs: tuple[Path, Path]) -> None:

@@ -160,15 +160,19 @@ def test_arming_deters_by_lowering_the_attackers_odds():
 def test_alliances_bases_concessions_and_dependency_cost_autonomy():
     model = small_model()
     w, p = model.world.state, model.coefs
-    base = m.autonomy(w, p, leverage(w, p))[0]
+    base = m.autonomy(w, m.autonomy_parts(w, p, leverage(w, p)))[0]
     for field, value in (("alliance", (0, NEAR, 1.0)), ("bases", (0, NEAR, 0.5))):
         model = small_model()
         w2, p2 = model.world.state, model.coefs
         getattr(w2, field)[value[:2]] = value[2]
-        assert m.autonomy(w2, p2, leverage(w2, p2))[0] < base
+        assert m.autonomy(w2, m.autonomy_parts(w2, p2, leverage(w2, p2)))[0] < base
     w.concessions[0] = 0.3
-    assert m.autonomy(w, p, leverage(w, p))[0] < base
-    assert m.autonomy(w, p, leverage(w, p) + 0.2)[0] < m.autonomy(w, p, leverage(w, p))[0]
+    assert m.autonomy(w, m.autonomy_parts(w, p, leverage(w, p)))[0] < base
+    assert (m.autonomy(w, m.autonomy_parts(w, p, leverage(w, p) + 0.2))[0]
+            < m.autonomy(w, m.autonomy_parts(w, p, leverage(w, p)))[0])
+    parts = m.autonomy_parts(w, p, leverage(w, p))[0]
+    assert m.autonomy(w, m.autonomy_parts(w, p, leverage(w, p)))[0] == pytest.approx(
+        np.prod(1.0 - parts))
 
 
 def test_revisionist_aims_are_satisfied_by_alignment_and_insecurity_by_assurance():
