@@ -275,6 +275,76 @@ def sensitivity(records: pd.DataFrame, study: Any, seed: int) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
+DISCOVERY_MIN_POINTS = 8  # design points a tree needs to find a region
+
+
+def where_it_does_not(paired_by_cell: pd.DataFrame, params: pd.DataFrame,
+                      factors: Sequence[str], depth: int = 3) -> pd.DataFrame:
+    """Scenario discovery (Bryant & Lempert 2010) for "where does hedging not win?": per
+    comparison, a classification tree (scikit-learn's CART) over the study's inputs separates
+    the design points where hedging's paired survival difference is at most zero from the rest;
+    each leaf where they are the majority is a region, given as its box of input ranges with
+    its density (the share of its points where hedging does not win), coverage (the share of
+    all such points it holds) and mean difference. ``params``: the inputs per design point."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    rows = []
+    cells = paired_by_cell[paired_by_cell["metric"] == "survival"]
+    for comparison, group in cells.groupby("comparison", sort=False):
+        frame = group.merge(params, on="point").dropna(subset=["difference"])
+        x = frame[list(factors)].to_numpy(float)
+        y = (frame["difference"] <= 0).to_numpy()
+        if len(frame) < DISCOVERY_MIN_POINTS or y.all() or not y.any():
+            rows.append({"comparison": comparison, "region": "everywhere" if y.all() else
+                         "nowhere" if not y.any() else "too few points", "points": len(frame),
+                         "density": float(y.mean()) if len(y) else np.nan,
+                         "coverage": 1.0 if y.any() else 0.0,
+                         "mean_difference": float(frame["difference"].mean())})
+            continue
+        tree = DecisionTreeClassifier(max_depth=depth, random_state=0,
+                                      min_samples_leaf=max(3, len(frame) // 20)).fit(x, y)
+        leaves = tree.apply(x)
+        found = [leaf for leaf in np.unique(leaves) if y[leaves == leaf].mean() > 0.5]
+        for leaf in found:
+            inside = leaves == leaf
+            rows.append({"comparison": comparison, "region": _box(tree, leaf, factors, x),
+                         "points": int(inside.sum()), "density": float(y[inside].mean()),
+                         "coverage": float(y[inside].sum() / y.sum()),
+                         "mean_difference": float(frame["difference"][inside].mean())})
+        if not found:  # the points where it does not win are scattered, not a region
+            rows.append({"comparison": comparison,
+                         "region": f"no region: {int(y.sum())} scattered points",
+                         "points": int(y.sum()), "density": np.nan, "coverage": np.nan,
+                         "mean_difference": float(frame["difference"][y].mean())})
+    return pd.DataFrame(rows)
+
+
+def _box(tree: Any, leaf: int, factors: Sequence[str], x: np.ndarray) -> str:
+    """The input ranges that lead a tree to ``leaf``, as text ("a > 0.5 and b <= 0.3")."""
+    t = tree.tree_
+    low = dict.fromkeys(factors, -np.inf)
+    high = dict.fromkeys(factors, np.inf)
+    parent = {c: (n, True) for n in range(t.node_count) for c in (t.children_left[n],) if c >= 0}
+    parent |= {c: (n, False) for n in range(t.node_count) for c in (t.children_right[n],) if c >= 0}
+    node = leaf
+    while node in parent:
+        node, left = parent[node]
+        name, cut = factors[t.feature[node]], float(t.threshold[node])
+        if left:
+            high[name] = min(high[name], cut)
+        else:
+            low[name] = max(low[name], cut)
+    terms = []
+    for f in factors:
+        if np.isfinite(low[f]) and np.isfinite(high[f]):
+            terms.append(f"{low[f]:.3g} < {f} ≤ {high[f]:.3g}")
+        elif np.isfinite(low[f]):
+            terms.append(f"{f} > {low[f]:.3g}")
+        elif np.isfinite(high[f]):
+            terms.append(f"{f} ≤ {high[f]:.3g}")
+    return " and ".join(terms) or "everywhere"
+
+
 def analyse(records: pd.DataFrame, sweep: Any) -> dict[str, pd.DataFrame]:
     """Every table of a sweep's report, by file stem."""
     seed = sweep.seed
@@ -302,6 +372,14 @@ def analyse(records: pd.DataFrame, sweep: Any) -> dict[str, pd.DataFrame]:
                 tables[f"regime_{study.name}"] = regime_map(ok, study, seed)
             if study.design in ("sobol", "morris"):
                 tables[f"sensitivity_{study.name}"] = sensitivity(ok, study, seed)
+            mine_params = params.loc[study.name]
+            names = [f.name for f in study.factors
+                     if pd.api.types.is_numeric_dtype(mine_params[f.name])]
+            if names and ok.loc[ok["study"] == study.name, "arm"].nunique() > 1:
+                mine = tables["paired_by_cell"]
+                tables[f"discovery_{study.name}"] = where_it_does_not(
+                    mine[mine["study"] == study.name],
+                    mine_params.reset_index()[["point", *names]], names)
     failed = records[records["error"].notna()] if "error" in records else records.iloc[:0]
     tables["failures"] = failed.drop_duplicates(["run", "arm"])[
         ["run", "study", "point", "replicate", "seed", "arm", *factor_columns, "error"]]

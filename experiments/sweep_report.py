@@ -221,6 +221,16 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
             lines += ["Cox hazard ratios (lifelines) of the state's end and of war, arm to arm:",
                       "", *md_table(hazards, ["event", "comparison", "hazard_ratio", "lo", "hi",
                                               "events"]), ""]
+        found = tables.get(f"discovery_{study.name}")
+        if found is not None and len(found):
+            lines += ["**Where hedging does not win** (scenario discovery: a classification "
+                      "tree, scikit-learn's CART, over the study's inputs, separating the design "
+                      "points where hedging's paired survival difference is at most zero; "
+                      "`density`: the share of a region's points where it does not win; "
+                      f"`coverage`: the share of all such points the region holds; "
+                      f"`discovery_{study.name}.csv`):", "",
+                      *md_table(found, ["comparison", "region", "points", "density", "coverage",
+                                        "mean_difference"]), ""]
         curves = tables["survival_curves"]
         figures = [Plot(plot_summary, (arms, pairs, study.name), f"summary_{study.name}"),
                    Plot(plot_curves, (curves[curves["study"] == study.name], study.name),

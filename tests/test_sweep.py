@@ -516,3 +516,26 @@ def test_the_ensemble_flag_stands_for_the_field(tmp_path):
     assert sweep.data["sweep"]["ensemble"] == str((tmp_path / "ensemble.toml").resolve())
     with pytest.raises(ScenarioError, match=r"--ensemble nowhere\.toml: no such file"):
         load_sweep(path, ensemble="nowhere.toml")
+
+
+def test_scenario_discovery_finds_the_region_where_hedging_does_not_win():
+    """A region planted in the paired differences (hedging loses where a > 0.6 and b <= 0.4) is
+    found as a box over the inputs, with its density and coverage; scattered losses are said to
+    be scattered, and a comparison hedging wins everywhere has no region."""
+    from hedgesim.experiments.analysis import where_it_does_not
+
+    rng = np.random.default_rng(0)
+    params = pd.DataFrame({"point": range(80), "a": rng.random(80), "b": rng.random(80)})
+    loses = (params["a"] > 0.6) & (params["b"] <= 0.4)
+    cells = pd.concat([
+        pd.DataFrame({"point": params["point"], "metric": "survival",
+                      "comparison": "hedge - bandwagon",
+                      "difference": np.where(loses, -0.05, 0.05)}),
+        pd.DataFrame({"point": params["point"], "metric": "survival",
+                      "comparison": "hedge - balance", "difference": 0.1})])
+    found = where_it_does_not(cells, params, ["a", "b"])
+    region = found[found["comparison"] == "hedge - bandwagon"]
+    assert len(region) == 1 and region["density"].iloc[0] == 1.0
+    assert region["coverage"].iloc[0] == 1.0 and region["points"].iloc[0] == loses.sum()
+    assert "a >" in region["region"].iloc[0] and "b ≤" in region["region"].iloc[0]
+    assert found.loc[found["comparison"] == "hedge - balance", "region"].iloc[0] == "nowhere"
