@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from hedgesim.cli import UsageError, add_executor_options, check_out, executor_from, out_dir
-from hedgesim.scenarios.loader import Scenario, builtin_names, load_scenario
-from hedgesim.scenarios.params import CALIBRATED, PARAMS
-from hedgesim.scenarios.schema import GENERATOR_FIELDS, GREAT_POWER_FIELDS, POLICIES, SMALL_STATE_FIELDS
+from hedgesim.scenarios.loader import builtin_names, load_scenario, parameter_table
+from hedgesim.scenarios.schema import POLICIES
 
 DEMO_SCENARIOS = ("ukraine", "vietnam", "belarus")
 MAX_REPLICATES = 100_000  # per arm; a sweep takes more runs, in batches it can resume
@@ -185,32 +184,6 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
         print(f"{name:10s} {scenario.start_year}, {scenario.steps} years; focal: {focal}")
         print(f"{'':10s} {scenario.description}")
     return 0
-
-
-def parameter_table(scenario: Scenario) -> list[dict[str, Any]]:
-    """Every parameter a scenario has, with its value here, default, range, meaning and source."""
-    rows = [{"name": p.name, "value": scenario.params[p.name], "default": p.default,
-             "low": p.low, "high": p.high, "choices": list(p.choices), "meaning": p.meaning,
-             "source": p.source, "calibrated_prior": list(CALIBRATED.get(p.name, ())) or None}
-            for p in PARAMS]
-    if scenario.generic is not None:
-        rows += [{"name": f"generic.{f.name}", "value": scenario.generic[f.name],
-                  "default": f.default, "low": f.low, "high": f.high, "choices": [],
-                  "meaning": f.meaning, "source": f.source} for f in GENERATOR_FIELDS]
-    gp_names = [g["name"] for g in scenario.great_powers]
-    for fields, entities in ((GREAT_POWER_FIELDS, scenario.great_powers),
-                             (SMALL_STATE_FIELDS, scenario.small_states)):
-        for entity in entities:
-            for f in fields:
-                keys = ([] if not f.per else gp_names if f.per == "great_power"
-                        else [*gp_names, *scenario.partners])
-                names = [(f"{entity['name']}.{f.name}.{k}", entity[f.name].get(k, 0.0))
-                         for k in keys if k != entity["name"]] if f.per else [
-                             (f"{entity['name']}.{f.name}", entity[f.name])]
-                rows += [{"name": n, "value": v, "default": f.default, "low": f.low,
-                          "high": f.high, "choices": list(f.choices), "meaning": f.meaning,
-                          "source": f.source} for n, v in names]
-    return rows
 
 
 def cmd_params(args: argparse.Namespace) -> int:

@@ -332,27 +332,38 @@ def war_motive(w: State, p: Coefficients) -> np.ndarray:
     hegemonic aims, which a state already in its camp satisfies; both weigh as much as the power
     is revisionist (a status-quo power contains a threat rather than invading it). With
     ``policing`` (under trial, off by default), a patron also polices its own ally as far as the
-    ally drifts away from it, whatever its aims (mechanism 2); with ``grievance_weight`` (under
-    trial, off by default), a power's past disputes with the state add to its motive, whatever
-    its aims (``remember_disputes``)."""
+    ally drifts away from it, whatever its aims (mechanism 2)."""
     n, g = w.reach.shape
     out = np.empty((n, g))
     for i in range(n):
         for j in range(g):
             aims = p.revisionism_weight * w.proximity[i, j] * (1.0 - w.alignment[i, j])
             police = p.policing * w.alliance[i, j] * w.drift[i, j]
-            grudge = p.grievance_weight * w.grievance[i, j]
-            out[i, j] = w.revisionism[j] * (w.gp_threat[i, j] + aims) + police + grudge
+            out[i, j] = w.revisionism[j] * (w.gp_threat[i, j] + aims) + police
+    return out
+
+
+@compiled
+def dispute_propensity(w: State, p: Coefficients) -> np.ndarray:
+    """[s, g] what a pair's history of disputes adds to the log-odds of the next, coercion or
+    war: ``grievance_weight · log(1 + grievance)``. Rivalry has a momentum of its own, whatever
+    the balance of motive and odds (Diehl & Goertz 2000), with diminishing returns as disputes
+    repeat (their ritualisation: Senese & Vasquez 2005). Under trial, off by default."""
+    out = np.empty(w.grievance.shape)
+    n, g = out.shape
+    for i in range(n):
+        for j in range(g):
+            out[i, j] = p.grievance_weight * np.log1p(w.grievance[i, j])
     return out
 
 
 @compiled
 def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
-             lev: np.ndarray, u: np.ndarray) -> None:
+             lev: np.ndarray, history: np.ndarray, u: np.ndarray) -> None:
     """Coercion short of war, drawn from ``coercion_hazard``: a state concedes as far as it is
     dependent or weak (decided by the rest of the episode's draw, ``recycled``), losing autonomy
     and welfare, and remembers who coerced it."""
-    hazard = coercion_hazard(p, motive, odds, cost, lev)
+    hazard = coercion_hazard(p, motive, odds, cost, lev, history)
     n, g = w.reach.shape
     # bound once, as numba would count a reference to them at every pair of the loop
     episode, alignment = w.coerced, w.alignment
@@ -377,41 +388,45 @@ def coercion(w: State, p: Coefficients, motive: np.ndarray, odds: np.ndarray, co
 
 
 @compiled
-def war_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num) -> Num:
+def war_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num, history: Num) -> Num:
     """Log-odds of war in a year (of a pair, or [s, g]): rises with its expected value (motive
-    times the odds of winning, which credible guarantees and deterrence lower) and falls with
-    its cost."""
-    return p.war_intercept + p.war_slope * (odds * motive - cost)
+    times the odds of winning, which credible guarantees and deterrence lower) and with the
+    pair's history of disputes (``dispute_propensity``), and falls with its cost."""
+    return p.war_intercept + p.war_slope * (odds * motive - cost) + history
 
 
 @compiled
-def war_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray) -> np.ndarray:
+def war_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
+               history: np.ndarray) -> np.ndarray:
     """[s, g] yearly chance of war, from ``war_log_odds``."""
     out = np.empty(motive.shape)
     n, g = motive.shape
     for i in range(n):
         for j in range(g):
-            out[i, j] = war_log_odds(p, motive[i, j], odds[i, j], cost[i, j])
+            out[i, j] = war_log_odds(p, motive[i, j], odds[i, j], cost[i, j], history[i, j])
     return chance(out)
 
 
 @compiled
-def coercion_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num, lev: Num) -> Num:
+def coercion_log_odds(p: Coefficients, motive: Num, odds: Num, cost: Num, lev: Num,
+                      history: Num) -> Num:
     """Log-odds of a coercion episode in a year (of a pair, or [s, g]): rises with motive and
-    with the leverage or military edge that makes coercion work, falls (less than war) with its
-    cost."""
-    return p.coercion_intercept + p.coercion_slope * (motive * 0.5 * (lev + odds) - 0.5 * cost)
+    with the leverage or military edge that makes coercion work, and with the pair's history of
+    disputes (``dispute_propensity``); falls (less than war) with its cost."""
+    return (p.coercion_intercept + p.coercion_slope * (motive * 0.5 * (lev + odds) - 0.5 * cost)
+            + history)
 
 
 @compiled
 def coercion_hazard(p: Coefficients, motive: np.ndarray, odds: np.ndarray, cost: np.ndarray,
-                    lev: np.ndarray) -> np.ndarray:
+                    lev: np.ndarray, history: np.ndarray) -> np.ndarray:
     """[s, g] yearly chance of a coercion episode, from ``coercion_log_odds``."""
     out = np.empty(motive.shape)
     n, g = motive.shape
     for i in range(n):
         for j in range(g):
-            out[i, j] = coercion_log_odds(p, motive[i, j], odds[i, j], cost[i, j], lev[i, j])
+            out[i, j] = coercion_log_odds(p, motive[i, j], odds[i, j], cost[i, j], lev[i, j],
+                                          history[i, j])
     return chance(out)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from hedgesim.scenarios.params import BY_NAME, Param, Params
+from hedgesim.scenarios.params import BY_NAME, CALIBRATED, PARAMS, Param, Params
 from hedgesim.scenarios.schema import (
     ADAPTIVE,
     CHANNELS,
@@ -603,3 +603,29 @@ def draw_generic(scenario: Scenario, rng: np.random.Generator) -> Scenario:
     } for i, name in enumerate(e.names))
     return replace(scenario, great_powers=gps, partners=tuple(named[len(e.gp_names):]),
                    small_states=states, generic=None)
+
+
+def parameter_table(scenario: Scenario) -> list[dict[str, Any]]:
+    """Every parameter a scenario has, with its value here, default, range, meaning and source."""
+    rows = [{"name": p.name, "value": scenario.params[p.name], "default": p.default,
+             "low": p.low, "high": p.high, "choices": list(p.choices), "meaning": p.meaning,
+             "source": p.source, "calibrated_prior": list(CALIBRATED.get(p.name, ())) or None}
+            for p in PARAMS]
+    if scenario.generic is not None:
+        rows += [{"name": f"generic.{f.name}", "value": scenario.generic[f.name],
+                  "default": f.default, "low": f.low, "high": f.high, "choices": [],
+                  "meaning": f.meaning, "source": f.source} for f in GENERATOR_FIELDS]
+    gp_names = [g["name"] for g in scenario.great_powers]
+    for fields, entities in ((GREAT_POWER_FIELDS, scenario.great_powers),
+                             (SMALL_STATE_FIELDS, scenario.small_states)):
+        for entity in entities:
+            for f in fields:
+                keys = ([] if not f.per else gp_names if f.per == "great_power"
+                        else [*gp_names, *scenario.partners])
+                names = [(f"{entity['name']}.{f.name}.{k}", entity[f.name].get(k, 0.0))
+                         for k in keys if k != entity["name"]] if f.per else [
+                             (f"{entity['name']}.{f.name}", entity[f.name])]
+                rows += [{"name": n, "value": v, "default": f.default, "low": f.low,
+                          "high": f.high, "choices": list(f.choices), "meaning": f.meaning,
+                          "source": f.source} for n, v in names]
+    return rows

@@ -76,8 +76,8 @@ PARAMS: tuple[Param, ...] = (
        "docs/theory.md, mechanism 2 (Hungary 1956, Czechoslovakia 1968, Afghanistan 1979); "
        "under trial, off at 0 (docs/validation.md)"),
     _p("grievance_weight", 0.0, 0.0, 5.0,
-       "weight of a power's grievance toward a state (its remembered disputes with it) in its "
-       "motive for coercion and war",
+       "how much a power's grievance toward a state (its remembered disputes with it) raises "
+       "the log-odds of coercion and war, as grievance_weight · log(1 + grievance)",
        "Diehl & Goertz 2000 (enduring rivalries); Senese & Vasquez 2005 (steps to war); "
        "under trial, off at 0 (docs/validation.md)"),
     _p("grievance_decay", 0.1, 0.0, 1.0,

@@ -234,3 +234,63 @@ def test_exports_give_the_series_the_figures_and_a_scenario_that_reproduces_the_
     assert files["Network (PNG)"].read_bytes()[:4] == b"\x89PNG"
     scenario = tomllib.loads(files["Scenario (TOML)"].read_text())
     assert scenario["scenario"]["name"] == "generic" and "generic" in scenario
+
+
+def test_the_page_explains_itself_and_shows_what_reset_will_do(page: Page):
+    """A line on what is on screen (and how to read it, on request); the seed the command line
+    uses; Play's speed; a slider's value shown, and what Reset will give it, live."""
+    expect(_network(page)).to_have_count(1, timeout=30_000)
+    expect(page.get_by_text("Step or Play moves it on")).to_be_visible()
+    page.get_by_text("How to read it").click()
+    expect(page.get_by_text("Many runs: the distribution over paired runs")).to_be_visible()
+    expect(page.get_by_label("Random seed")).to_have_value("0")
+    expect(page.get_by_role("slider", name="Play: 200 milliseconds per year")).to_have_count(1)
+    expect(page.get_by_text("This website runs on")).to_have_count(0)
+    turnover = page.get_by_role("slider", name=SLIDERS["turnover_rate"][0])
+    start = float(turnover.get_attribute("aria-valuenow"))
+    turnover.focus()
+    turnover.press("ArrowRight")
+    expect(page.get_by_text(f"on Reset: {start + 0.05:g}; in effect: {start:g}")).to_be_visible()
+    _reset(page)
+    expect(page.get_by_text(f"in effect: {start + 0.05:g} (set here)")).to_be_visible(
+        timeout=30_000)
+
+
+def test_any_parameter_of_the_scenario_can_be_set_from_the_page(page: Page):
+    """A case's lever found by typing part of its name, set, and in effect after Reset."""
+    expect(_network(page)).to_have_count(1, timeout=30_000)
+    _choose(page, "Scenario", "ukraine")
+    _reset(page)
+    _year(page, 2004, 0)
+    find = page.get_by_label("Find a parameter (type part of its name)")
+    find.click()
+    find.fill("Russia.revis")
+    page.get_by_role("option", name="Russia.revisionism", exact=True).click()
+    expect(page.get_by_text("in the run on view: 0.8")).to_be_visible()
+    value = page.get_by_label("Value", exact=True)
+    value.fill("0.5")
+    value.press("Enter")
+    page.get_by_role("button", name="Use this value", exact=True).click()
+    expect(page.get_by_text("Russia.revisionism = 0.5")).to_be_visible()
+    _reset(page)
+    _year(page, 2004, 0)
+    expect(page.locator(".v-alert")).to_have_count(0)
+    find.click()
+    find.fill("Russia.revis")
+    page.get_by_role("option", name="Russia.revisionism", exact=True).click()
+    expect(page.get_by_text("in the run on view: 0.5")).to_be_visible()
+
+
+def test_the_plots_start_above_the_fold_on_a_laptop(browser, solara_server: str, tmp_path: Path):
+    """On a 1366×768 screen the first plot begins on the first screen."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    tab = context.new_page()
+    try:
+        tab.goto(solara_server)
+        network = tab.locator(".hedgesim-network img")
+        expect(network).to_have_count(1, timeout=60_000)
+        box = network.bounding_box()
+        assert box["y"] < 768 - 200, box
+        _shoot(tab, tmp_path, "laptop")
+    finally:
+        context.close()

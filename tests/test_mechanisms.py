@@ -89,10 +89,11 @@ def test_a_credible_guarantee_lowers_war_hazard():
     motive, cost = m.war_motive(w, p), restraint(w, p)
     credible = m.guarantee_credibility(w, p)
     assert credible[0, FAR] > 0
+    history = m.dispute_propensity(w, p)
     with_guarantee = m.war_hazard(p, motive, m.war_odds(w, m.expected_support(w, credible)),
-                                  cost)[0, NEAR]
+                                  cost, history)[0, NEAR]
     none = m.war_hazard(p, motive, m.war_odds(w, m.expected_support(w, 0 * credible)),
-                        cost)[0, NEAR]
+                        cost, history)[0, NEAR]
     assert with_guarantee < none
 
 
@@ -329,5 +330,33 @@ def test_the_recorded_chances_are_the_events_frequencies():
     motive, cost = m.war_motive(w, p), m.restraint(w, p, m.dependency_on(w, p))
     lev = m.leverage(w, p, m.dependency_on(w, p))
     odds = m.war_odds(w, m.expected_support(w, w.credibility))
-    m.coercion(w, p, motive, odds, cost, lev, np.ones((1, 2)))
-    np.testing.assert_allclose(w.coercion_chance, m.coercion_hazard(p, motive, odds, cost, lev))
+    history = m.dispute_propensity(w, p)
+    m.coercion(w, p, motive, odds, cost, lev, history, np.ones((1, 2)))
+    np.testing.assert_allclose(w.coercion_chance,
+                               m.coercion_hazard(p, motive, odds, cost, lev, history))
+
+
+def test_a_pairs_disputes_raise_the_odds_of_the_next_and_fade_with_peace():
+    """Dyadic memory: each year of coercion or war adds one to the power's grievance toward the
+    state, a year of peace takes away grievance_decay of it, and it raises the log-odds of
+    coercion and war by grievance_weight · log(1 + grievance) (off at weight 0); the state's
+    strategy label plays no part."""
+    model = small_model()
+    w, p = model.world.state, model.coefs
+    on = p._replace(grievance_weight=0.8, grievance_decay=0.1)
+    assert not m.dispute_propensity(w, on).any()
+    w.coerced[0, NEAR] = True
+    m.remember_disputes(w, on)
+    assert w.grievance[0, NEAR] == 1.0 and w.grievance[0, FAR] == 0.0
+    w.coerced[0, NEAR] = False
+    m.remember_disputes(w, on)
+    assert w.grievance[0, NEAR] == pytest.approx(0.9)
+    assert m.dispute_propensity(w, on)[0, NEAR] == pytest.approx(0.8 * math.log1p(0.9))
+    assert not m.dispute_propensity(w, p).any()  # off by default
+    motive, cost = m.war_motive(w, p), m.restraint(w, p, m.dependency_on(w, p))
+    odds = m.war_odds(w, m.expected_support(w, w.credibility))
+    calm = m.war_hazard(on, motive, odds, cost, 0 * motive)[0, NEAR]
+    angry = m.war_hazard(on, motive, odds, cost, m.dispute_propensity(w, on))[0, NEAR]
+    assert angry > calm
+    w.strategy[0] = 1 - w.strategy[0]
+    assert m.dispute_propensity(w, on)[0, NEAR] == pytest.approx(0.8 * math.log1p(0.9))

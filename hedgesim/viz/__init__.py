@@ -27,6 +27,8 @@ OFFLINE_ENV = {
     "SOLARA_ASSETS_PROXY": "True",
     "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
     "MPLBACKEND": "Agg",
+    "SOLARA_THEME_SHOW_BANNER": "False",  # the "runs on Solara" badge covered a corner
+    "SOLARA_THEME_TITLE": "hedgesim",
 }
 
 

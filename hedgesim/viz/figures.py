@@ -30,13 +30,15 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
 from PIL import Image
 
+from hedgesim.experiments.report import fitted_limits
 from hedgesim.experiments.style import COLOURS, LINESTYLES
 from hedgesim.model import mechanisms as m
 from hedgesim.model.model import HedgeModel
 from hedgesim.model.records import STRATEGY_NAMES
 
 LAYOUT_SEED = 7
-MAX_LABELS = 20  # beyond this many small states, label the focal ones, largest first
+MAX_LABELS = 20  # beyond this many small states, label the focal ones, largest first,
+CROWD_LABELS = 10  # and no more than this many, so that labels do not overlap at 200 states
 # Figures fill one column of the page (about 480 x 390 px) at 1:1, so text stays readable.
 DPI = 90
 FIGSIZE = (5.25, 4.3)
@@ -145,8 +147,8 @@ def _labelled(model: HedgeModel) -> np.ndarray:
     w = model.world
     if w.n_small <= MAX_LABELS:
         return np.arange(w.n_small)
-    order = np.lexsort((-w.cap, ~w.focal))
-    return order[:MAX_LABELS][w.focal[order[:MAX_LABELS]]]
+    order = np.lexsort((-w.cap, ~w.focal))[:CROWD_LABELS]
+    return order[w.focal[order]]
 
 
 def _segments(pos: np.ndarray, first: int, pairs: tuple[np.ndarray, np.ndarray]
@@ -484,12 +486,15 @@ def replicates_figure(bands: pd.DataFrame, state: str, n: int, span: tuple[int, 
                               color=ARM_COLOURS[arm], alpha=0.15, lw=0)
     for ax, title in ((alive, "share alive"), (war, "share ever at war"),
                       (autonomy, "autonomy: median, 10–90%")):
-        ax.set_title(title, fontsize=9)
-        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(f"{title} (axis fitted)", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.3)
         ax.set_xlabel("year", fontsize=8)
         _years(ax, span)
+    for ax, low, high in ((alive, bands["alive"], bands["alive"]),
+                          (war, bands["ever_at_war"], bands["ever_at_war"]),
+                          (autonomy, bands["autonomy_q10"], bands["autonomy_q90"])):
+        ax.set_ylim(*fitted_limits(low, high))
     alive.legend(fontsize=7, loc="lower left")
     fig.suptitle(f"{state}: {n} runs per strategy on the same seeds", fontsize=10)
     return fig

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import reacton.ipyvuetify as rv
 import solara
 import tomli_w
 from mesa.visualization.solara_viz import ModelController
@@ -37,6 +38,7 @@ from hedgesim.scenarios.loader import (
     ScenarioError,
     builtin_names,
     load_scenario,
+    parameter_table,
     scenario_path,
 )
 from hedgesim.scenarios.params import BY_NAME
@@ -66,8 +68,17 @@ SLIDERS: dict[str, tuple[str, float]] = {
     "turnover_rate": ("Chance of a new government", 0.05),
 }
 N_SMALL_MAX = 400
+ABOUT = ("One run of the model, year by year: **Step** or **Play** moves it on, **Reset** starts "
+         "again from the inputs at the left.")
+HOW_TO_READ = (
+    "*One run*: the network "
+    "of states (great powers large, small states coloured by strategy; lines: alliances, bases, "
+    "dependency, coercion and war; hover a state for its numbers), the focal state over time, "
+    "and all states. *Side by side*: the focal state under each strategy on the same seed. "
+    "*Many runs*: the distribution over paired runs, with bands. Outcomes come from the "
+    "mechanisms (docs/ODD.md), never from a strategy's label.")
 DEFAULT_SCENARIO = "generic"
-DEFAULT_SEED = 42
+DEFAULT_SEED = 0  # as the command line's --seed
 DEFAULT_RUNS = 200
 SELECT_HEIGHT = 0.95  # inches taken by the focal state's drop-down above its figure
 SCENARIO_DIRS_VAR = "HEDGESIM_SCENARIO_DIRS"  # set by `hedgesim viz --scenario-dir`
@@ -126,7 +137,8 @@ class VizModel(HedgeModel):
                  strategy: str = "historical", n_small: int | None = None,
                  war_intercept: float | None = None, gp_w_drift: float | None = None,
                  assurance_effect: float | None = None, abandonment_rate: float | None = None,
-                 turnover_rate: float | None = None, rng: int | str = DEFAULT_SEED) -> None:
+                 turnover_rate: float | None = None, rng: int | str = DEFAULT_SEED,
+                 extra: dict[str, Any] | None = None) -> None:
         notices = []
         self.source, scenario = scenario_path(scenario_name), _builtin(scenario_name)
         self.file_name = ""
@@ -148,6 +160,13 @@ class VizModel(HedgeModel):
             if value is not None and abs(value - BY_NAME[name].default) > SLIDERS[name][1] / 2}
         if scenario.generic is not None and n_small is not None:
             overrides["generic.n_small"] = int(n_small)
+        for name, value in (extra or {}).items():  # any parameter, set from the page's list
+            try:
+                scenario.with_overrides({name: value}, where="the page")
+            except ScenarioError as err:
+                notices.append(f"{err} (not applied)")
+                continue
+            overrides[name] = value
         self.base, self.overrides, self.seed, self.arm = scenario, overrides, seed, strategy
         super().__init__(scenario, strategy=None if strategy == "historical" else strategy,
                          overrides=overrides, rng=explore.run_seed(seed), collect=False)
@@ -229,6 +248,7 @@ def inputs() -> dict[str, Input]:
         out[name] = Input(name, label, BY_NAME[name].meaning, BY_NAME[name].default)
     out["rng"] = Input("rng", "Random seed", "the base seed; the run is its replicate 0, as "
                        "`hedgesim run --seed` runs it", DEFAULT_SEED)
+    out["extra"] = Input("extra", "More parameters", "any parameter of the scenario", {})
     return out
 
 
@@ -250,16 +270,72 @@ def applies(name: str, chosen: dict[str, Any]) -> bool:
     return _builtin(chosen["scenario_name"]).generic is not None
 
 
-def in_effect(model: VizModel, name: str) -> str:
-    """The value a slider's parameter has in the run on view, and whether it was set here."""
+def in_effect(model: VizModel, name: str, chosen: float | None = None) -> str:
+    """The value a slider's parameter has in the run on view, and whether it was set here;
+    with ``chosen`` (the slider's value), what Reset will give it, live, while that differs. A
+    slider within half a step of the registry default keeps the scenario's own value."""
     value = model.params[name]
     whence = "set here" if name in model.overrides else "the scenario's"
-    return f"in effect: {value:g} ({whence})"
+    now = f"in effect: {value:g} ({whence})"
+    if chosen is None:
+        return now
+    keeps = abs(chosen - BY_NAME[name].default) <= SLIDERS[name][1] / 2
+    target = model.base.params[name] if keeps else chosen
+    return now if abs(target - value) < 1e-12 else f"on Reset: {target:g}; {now}"
 
 
 @solara.component
 def Help(text: str):
     solara.Text(text, style={"font-size": "0.75em", "color": "#666", "line-height": "1.2"})
+
+
+def settable(scenario: Scenario) -> list[dict[str, Any]]:
+    """Every numeric parameter a scenario has (``hedgesim params``): the entities' attributes
+    first (a case's levers: ``Russia.revisionism``, ``West.resolve``, ``Ukraine.trade.Russia``),
+    then the model-wide ones."""
+    rows = [r for r in parameter_table(scenario) if not r["choices"]
+            and isinstance(r["value"], int | float) and not isinstance(r["value"], bool)]
+    return sorted(rows, key=lambda r: ("." not in r["name"] or r["name"].startswith("generic."),
+                                       r["name"]))
+
+
+@solara.component
+def MoreParameters(chosen: solara.Reactive[dict], model: VizModel):
+    """Any parameter of the scenario on view, found by typing part of its name: set a value,
+    and it takes effect on Reset, as the sliders' values do (``VizModel(extra=...)``)."""
+    rows = {r["name"]: r for r in settable(model.base)}
+    picked = solara.use_reactive("")
+    value = solara.use_reactive(0.0)
+    extra = dict(chosen.value.get("extra") or {})
+
+    def pick(name: str | None) -> None:
+        picked.set(name or "")
+        if name in rows:
+            value.set(float(extra.get(name, rows[name]["value"])))
+
+    def put() -> None:
+        if picked.value in rows:
+            chosen.set({**chosen.value, "extra": {**extra, picked.value: value.value}})
+
+    def drop(name: str) -> Callable[[], None]:
+        return lambda: chosen.set({**chosen.value,
+                                   "extra": {k: v for k, v in extra.items() if k != name}})
+
+    rv.Autocomplete(label="Find a parameter (type part of its name)", items=list(rows),
+                    v_model=picked.value or None, on_v_model=pick, clearable=True, dense=True)
+    if picked.value in rows:
+        r = rows[picked.value]
+        span = f"[{r['low']:g}, {r['high']:g}]" if r["low"] is not None else ""
+        shown = model.overrides.get(picked.value, r["value"])
+        Help(f"{r['meaning']} {span}; in the run on view: {shown:g}. Source: {r['source']}.")
+        solara.InputFloat("Value", value=value)
+        solara.Button("Use this value", on_click=put, outlined=True)
+    for name, v in extra.items():
+        with solara.Row():
+            solara.Text(f"{name} = {v:g}", style={"font-size": "0.85em"})
+            solara.Button("remove", on_click=drop(name), text=True, small=True)
+    if extra:
+        Help("Set here; they take effect on Reset.")
 
 
 @solara.component
@@ -292,8 +368,8 @@ def ParameterPanel(chosen: solara.Reactive[dict], model: VizModel):
     for name, (_, step) in SLIDERS.items():
         p = BY_NAME[name]
         solara.SliderFloat(spec[name].label, value=chosen.value[name], min=p.low, max=p.high,
-                           step=step, on_value=setter(name))
-        Help(f"{name}: {p.meaning}. {in_effect(model, name)}")
+                           step=step, on_value=setter(name), thumb_label="always")
+        Help(f"{name}: {p.meaning}. {in_effect(model, name, chosen.value[name])}")
     solara.InputText(spec["rng"].label, value=str(chosen.value["rng"]), on_value=setter("rng"))
     Help(spec["rng"].help)
     solara.Text("Changes take effect on Reset.", style={"font-size": "0.8em"})
@@ -335,8 +411,20 @@ def scenario_toml(model: VizModel) -> str:
     data = tomllib.loads(model.source.read_text())
     data["params"] = {**data.get("params", {}),
                       **{k: v for k, v in model.overrides.items() if "." not in k}}
-    if "generic.n_small" in model.overrides:
-        data["generic"]["n_small"] = model.overrides["generic.n_small"]
+    for name, value in model.overrides.items():  # an entity's attribute, or the generator's
+        head, _, rest = name.partition(".")
+        if not rest:
+            continue
+        if head == "generic":
+            data["generic"][rest] = value
+            continue
+        field, _, key = rest.partition(".")
+        entity = next(e for kind in ("great_power", "small_state") for e in data.get(kind, [])
+                      if e["name"] == head)
+        if key:
+            entity.setdefault(field, {})[key] = value
+        else:
+            entity[field] = value
     strategy = f" --strategy {model.arm}" if model.arm != "historical" else ""
     header = (f"# Exported by the hedgesim page: {model.scenario_title}, seed {model.seed}.\n"
               f"# `hedgesim run THIS_FILE{strategy} --seed {model.seed} --replicates 1` runs "
@@ -514,12 +602,20 @@ def Page(model: solara.Reactive[VizModel] | None = None):
             ModelController(model, model_parameters=chosen, play_interval=play,
                             render_interval=render, use_threads=threads)
             YearView(current)
+            solara.SliderInt(f"Play: {play.value} milliseconds per year", value=play, min=50,
+                             max=2000, step=50, thumb_label=True)
         with solara.Card("Time"):
             TimeSlider(current)
         with solara.Card("Scenario and parameters"):
             ParameterPanel(chosen, current)
+        with solara.Card("More parameters"):
+            MoreParameters(chosen, current)
         with solara.Card("Export"):
             ExportPanel(current)
+    with solara.Row(style={"align-items": "baseline"}):
+        solara.Markdown(ABOUT)
+        with solara.Details("How to read it"):
+            solara.Markdown(HOW_TO_READ)
     with solara.lab.Tabs(lazy=True):
         with solara.lab.Tab("One run"), solara.Row(style={"flex-wrap": "wrap"}):
             NetworkView(current)
