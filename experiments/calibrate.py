@@ -214,10 +214,11 @@ class Calibration:
 def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES,
                   points: int = POINTS, replicates: int = REPLICATES, seed: int = 0,
                   priors: Mapping[str, tuple[float, float]] = CALIBRATED,
-                  progress: Any = None, targets: pd.DataFrame | None = None) -> Calibration:
+                  progress: Any = None, targets: pd.DataFrame | None = None,
+                  confirm: int = CONFIRM_REPLICATES) -> Calibration:
     """Waves of history matching on ``era``'s record, resuming from what ``out`` holds. With
     ``targets`` (a synthetic record's patterns, ``recover``), those are matched instead, and no
-    forecasts are scored."""
+    forecasts are scored; ``confirm``: the confirmation's replicates."""
     out.mkdir(parents=True, exist_ok=True)
     panel = build_panel(*years(era)) if targets is None else None
     record = targets if panel is None else patterns(panel, panel.groupby(["major", "minor"]).ngroups)
@@ -255,7 +256,7 @@ def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES
         confirmed = pd.read_parquet(path)
     except (OSError, ValueError):  # not yet run, or damaged: run it
         confirmed = score(candidates, simulate_patterns(
-            candidates, era, CONFIRM_REPLICATES, seed + 1, executor, panel), record)
+            candidates, era, confirm, seed + 1, executor, panel), record)
         atomic_write(path, lambda tmp: confirmed.to_parquet(tmp, index=False))
     kept = confirmed[confirmed["non_implausible"]]
     ensemble = (kept if len(kept) else confirmed).sort_values(
@@ -315,11 +316,13 @@ def recover(out: Path, executor: Executor | None = None, *, truths: int = 10, wa
     """Parameter recovery (Talts et al. 2018's question, asked of history matching): ``truths``
     settings drawn from the priors (a Sobol design on a seed the fits do not use), each run once
     on ``era``'s historical worlds as a synthetic record, each then history-matched as the real
-    record is, at these (reduced) settings. Per truth and parameter: the truth, the range of the
+    record is, at these (reduced) settings, confirming on twice the waves' replicates. Per truth
+    and parameter: the truth, the range of the
     settings not ruled out, whether it covers the truth, that range's share of the prior, and the
     best setting's value. Resumable: each fit keeps its folder under ``out``."""
+    confirm = 2 * replicates  # the reduced fits confirm on reduced replicates too
     check_manifest(out, {"recover": truths, "waves": waves, "points": points,
-                         "replicates": replicates, "seed": seed, "era": era,
+                         "replicates": replicates, "confirm": confirm, "seed": seed, "era": era,
                          "cutoff": CUTOFF, "discrepancy": DISCREPANCY, "window": WINDOW,
                          "priors": {k: list(v) for k, v in priors.items()}})
     design = sobol(priors, truths, seed + 7919)
@@ -330,7 +333,7 @@ def recover(out: Path, executor: Executor | None = None, *, truths: int = 10, wa
                                                ex, None)
             cal = history_match(era, out / f"truth-{k:02d}", ex, waves=waves, points=points,
                                 replicates=replicates, seed=seed, priors=priors,
-                                progress=progress, targets=targets)
+                                progress=progress, targets=targets, confirm=confirm)
             for r in ranges(cal, priors).to_dict("records"):
                 value = truth[r["parameter"]]
                 rows.append({"truth": k, **r, "true_value": value,

@@ -27,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--window", type=int, default=5, help="years per window (default 5)")
     p.add_argument("--out", type=out_dir, default=Path("validation-results"),
                    help="where to write report.md, the tables and the figure")
+    p.add_argument("--ablate", action="store_true",
+                   help="also switch each mechanism off in turn and report what it does to the "
+                        "log score and AUC of the forecasts (ablation.csv)")
     add_executor_options(p)
     p.set_defaults(handler=validate_command)
 
@@ -84,5 +87,19 @@ def validate_command(args: argparse.Namespace) -> int:
     table = formatted_scores(result.scores)[SCORE_COLUMNS]
     print(table.to_string(index=False))
     write_validation(result, args.out)
+    if args.ablate:
+        from hedgesim.experiments.ablation import ablate
+        from hedgesim.experiments.report import write_csv
+
+        table = ablate(overrides, replicates=args.replicates, seed=args.seed,
+                       executor=executor_from(args))
+        write_csv(args.out / "ablation.csv", table)
+        print("\nablation: each mechanism switched off in turn, the change of the model's log "
+              "score (above 0: worse without it) and AUC (below 0: worse without it)")
+        shown = table.assign(d_log_score=table["d_log_score"].map("{:+.4f}".format),
+                             d_auc=table["d_auc"].map("{:+.3f}".format))
+        wide = shown.pivot_table(index="switched_off", columns=["era", "outcome"],
+                                 values=["d_log_score", "d_auc"], aggfunc="first", sort=False)
+        print(wide.to_string())
     print(f"\nwrote {args.out}/report.md, the tables (CSV) and validation.png/.svg")
     return 0
