@@ -45,8 +45,7 @@ with Executor("serial", 1) as serial:
  for arm, out in ukraine.items()}"""),
     ("markdown", """Because every arm ran on the same seeds, the arms can be compared run by run (a
 *paired* difference), which is far more precise than comparing two averages:"""),
-    ("code", """import numpy as np
-from hedgesim.experiments.stats import bootstrap_ci
+    ("code", """from hedgesim.experiments.stats import bootstrap_ci
 
 diff = (ukraine["hedge"]["attacked"].to_numpy(float) - ukraine["balance"]["attacked"].to_numpy(float))
 lo, hi = bootstrap_ci(diff, seed=0)
@@ -74,6 +73,7 @@ Survival by arm across the revisionism of the great powers, with the share of ru
 estimate (the sweep's report, `hedgesim analyze`, adds intervals, regime maps and scenario
 discovery):"""),
     ("code", """from matplotlib.figure import Figure
+
 from hedgesim.experiments.style import COLOURS, LINESTYLES
 
 by = runs.groupby(["generic.revisionism_mean", "arm"])["survived"].mean().unstack()

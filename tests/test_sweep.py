@@ -296,6 +296,8 @@ def fixture_table() -> pd.DataFrame:
                          "autonomy_mean": spec["autonomy"][run], "welfare_final": 1.0,
                          "coercions": 0, "territory_lost": 0.0,
                          "years_lived": spec["lived"][run], "steps": 5,
+                         **{f"{part}_mean": 0.1 for part in ("leverage", "bases",
+                                                             "obligations", "concessions")},
                          "error": None, "x": [0.1, 0.1, 0.9, 0.9][run], "y": 1.0})
     return pd.DataFrame(rows)
 
