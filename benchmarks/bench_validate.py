@@ -4,8 +4,8 @@ same validation on one worker.
 
     python benchmarks/bench_validate.py [--replicates 20]
 
-Target (issue on history): <= 2 minutes on 2 cores, so that calibration can call it thousands of
-times through the engine.
+Target (issue on proper scores): <= 30 s on 2 cores with the hazards and proper scores, so
+that calibration can call it thousands of times through the engine.
 """
 
 from __future__ import annotations
