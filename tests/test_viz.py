@@ -377,3 +377,30 @@ def test_viz_command_serves_app_offline_on_localhost(monkeypatch):
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1" and "--no-open" in cmd
     assert all(env[k] == val for k, val in OFFLINE_ENV.items())
     assert cli.main(["viz", "--port", "70000"]) == 2
+
+
+def test_a_crowded_network_labels_at_most_ten_states():
+    from hedgesim.viz.figures import CROWD_LABELS, _labelled
+
+    crowded = VizModel(n_small=200, rng=1)
+    assert len(_labelled(crowded)) <= CROWD_LABELS
+    small = VizModel(n_small=10, rng=1)
+    assert len(_labelled(small)) == 10
+
+
+def test_any_parameter_set_from_the_page_is_in_effect_and_exported(tmp_path):
+    """A case's lever set through ``extra`` is in the run, and the exported scenario file
+    carries it; a value the scenario's checks refuse is named in the notice, not applied."""
+    m = VizModel(scenario_name="ukraine", extra={"Russia.revisionism": 0.5,
+                                                 "Ukraine.trade.Russia": 0.2,
+                                                 "war_slope": 1.0})
+    russia = m.world.gp_names.index("Russia")
+    assert m.world.revisionism[russia] == 0.5 and m.params["war_slope"] == 1.0 and not m.notice
+    data = tomllib.loads(scenario_toml(m))
+    entity = next(e for e in data["great_power"] if e["name"] == "Russia")
+    assert entity["revisionism"] == 0.5 and data["params"]["war_slope"] == 1.0
+    state = next(e for e in data["small_state"] if e["name"] == "Ukraine")
+    assert state["trade"]["Russia"] == 0.2
+    bad = VizModel(scenario_name="ukraine", extra={"Russia.revisionism": 1.5})
+    assert "Russia.revisionism" in bad.notice and "not applied" in bad.notice
+    assert bad.world.revisionism[russia] == 0.8
