@@ -313,7 +313,7 @@ def where_it_does_not(paired_by_cell: pd.DataFrame, params: pd.DataFrame,
                          "mean_difference": float(frame["difference"][inside].mean())})
         if not found:  # the points where it does not win are scattered, not a region
             rows.append({"comparison": comparison,
-                         "region": f"no region: {int(y.sum())} scattered points",
+                         "region": f"no region: {int(y.sum())} scattered point{'s' if y.sum() > 1 else ''}",
                          "points": int(y.sum()), "density": np.nan, "coverage": np.nan,
                          "mean_difference": float(frame["difference"][y].mean())})
     return pd.DataFrame(rows)

@@ -103,8 +103,9 @@ def save_all(plots: Sequence[Plot], folder: Path) -> list[str]:
 
 
 def readable(name: str, width: int = 44) -> str:
-    """A parameter's name as an axis shows it: its meaning from the registry, shortened, with
-    the name itself below (``generic.border_share``, ``Russia.revisionism``, ``war_slope``)."""
+    """A parameter's name as an axis shows it: its meaning from the registry, on at most two
+    lines of ``width``, with the name itself below (``generic.border_share``,
+    ``Russia.revisionism``, ``war_slope``)."""
     import textwrap
 
     from hedgesim.scenarios.params import BY_NAME
@@ -119,7 +120,9 @@ def readable(name: str, width: int = 44) -> str:
         meaning = {f.name: f.meaning for f in GENERATOR_FIELDS}.get(rest)
     else:
         meaning = f"{head}: {fields[attribute]}" if attribute in fields else None
-    return f"{textwrap.shorten(meaning, width, placeholder='…')}\n({name})" if meaning else name
+    if not meaning:
+        return name
+    return f"{textwrap.fill(textwrap.shorten(meaning, 2 * width, placeholder='…'), width)}\n({name})"
 
 
 def fitted_limits(low: Any, high: Any, floor: float = 0.0, ceiling: float = 1.0
