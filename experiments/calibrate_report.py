@@ -12,7 +12,15 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from hedgesim.experiments.report import Plot, md_table, save_all, subplots, write_csv, write_text
+from hedgesim.experiments.report import (
+    Plot,
+    md_table,
+    save_all,
+    subplots,
+    write_csv,
+    write_stamped,
+    write_text,
+)
 from hedgesim.experiments.validate_report import SCORE_COLUMNS, formatted_scores, write_validation
 
 
@@ -169,7 +177,7 @@ def write_calibration(result: Any, out: Path, priors: dict[str, tuple[float, flo
               for cal in (result.full, result.split)], out)
     write_validation(result.split_validation, out / "validation-split")
     write_validation(result.full_validation, out / "validation-full")
-    write_text(out / "report.md", calibration_report(result, priors))
+    write_stamped(out / "report.md", calibration_report(result, priors))
 
 
 # --- hedgesim walt --------------------------------------------------------------------------
@@ -182,7 +190,7 @@ def write_recovery(table: pd.DataFrame, summary: pd.DataFrame, args: Any, out: P
 
     write_csv(out / "recovery.csv", table)
     write_csv(out / "recovery-summary.csv", summary)
-    write_text(out / "recovery.md", "\n".join([
+    write_stamped(out / "recovery.md", "\n".join([
         "# Parameter recovery", "",
         f"`hedgesim calibrate --recover {args.recover} --waves {args.waves} --points "
         f"{args.points} --replicates {args.replicates} --seed {args.seed}`: {args.recover} "

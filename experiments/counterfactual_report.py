@@ -29,7 +29,7 @@ from hedgesim.experiments.report import (
     save_all,
     subplots,
     write_csv,
-    write_text,
+    write_stamped,
     year_axis,
 )
 from hedgesim.experiments.style import COLOURS, LINESTYLES
@@ -54,7 +54,7 @@ def write_counterfactual(result: Counterfactual, out: Path) -> list[Path]:
              Plot(plot_autonomy, (result.autonomy,), "autonomy"),
              Plot(plot_decomposition, (result.shapley,), "decomposition")]
     written += [out / name for name in save_all(plots, out)]
-    write_text(out / "report.md", counterfactual_report(result))
+    write_stamped(out / "report.md", counterfactual_report(result))
     return [*written, out / "report.md"]
 
 

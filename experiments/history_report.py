@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hedgesim.experiments.report import Plot, md_table, save_all, subplots, write_csv, write_text
+from hedgesim.experiments.report import (
+    Plot,
+    md_table,
+    save_all,
+    subplots,
+    write_csv,
+    write_stamped,
+)
 from hedgesim.experiments.runner import atomic_write
 from hedgesim.experiments.style import CLASS_COLOURS
 
@@ -82,7 +89,7 @@ def write_history(panel: pd.DataFrame, tables: dict[str, pd.DataFrame], out: Pat
              "", "## By capability ratio (CINC major / minor)", "",
              *md_table(tables["rates_by_band"], list(tables["rates_by_band"].columns)), "",
              "![rates](history.png)", ""]
-    write_text(out / "report.md", "\n".join(lines))
+    write_stamped(out / "report.md", "\n".join(lines))
     return [*written, out / "report.md"]
 
 

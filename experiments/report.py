@@ -142,6 +142,17 @@ def subplots(*grid: int, figsize: tuple[float, float], **kwargs: Any) -> tuple[F
     return fig, fig.subplots(*grid, **kwargs)
 
 
+def write_stamped(path: Path, text: str) -> None:
+    """A report (Markdown), ending with what made it: the package version, the model's source
+    digest and the git commit (``hedgesim --version``), so that a cited figure can be traced."""
+    from hedgesim.model.provenance import provenance
+
+    p = provenance()
+    footer = (f"\n\n---\nWritten by hedgesim {p['hedgesim_version']}, model digest "
+              f"{p['model_digest']}, commit {p['git_commit'] or 'unknown (not a git checkout)'}.\n")
+    write_text(path, text.rstrip("\n") + footer)
+
+
 def write_text(path: Path, text: str) -> None:
     """A text file written atomically (``runner.atomic_write``: complete or absent)."""
     atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), sync=False)

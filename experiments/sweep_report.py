@@ -22,7 +22,7 @@ from hedgesim.experiments.report import (
     save_all,
     subplots,
     write_csv,
-    write_text,
+    write_stamped,
 )
 from hedgesim.experiments.style import COLOURS, TIE_COLOUR
 from hedgesim.experiments.sweep import Study, Sweep
@@ -252,7 +252,7 @@ def write_report(results: pd.DataFrame, sweep: Sweep, out: str | Path) -> Path:
               "intervals are not.", ""]
     save_all(plots, folder)
     path = folder / "report.md"
-    write_text(path, "\n".join(lines))
+    write_stamped(path, "\n".join(lines))
     return path
 
 

@@ -10,7 +10,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from hedgesim.experiments.report import Plot, md_table, save_all, subplots, write_csv, write_text
+from hedgesim.experiments.report import (
+    Plot,
+    md_table,
+    save_all,
+    subplots,
+    write_csv,
+    write_stamped,
+)
 from hedgesim.experiments.scores import TEST, TRAIN, war_data_last
 from hedgesim.experiments.style import CLASS_COLOURS
 
@@ -130,7 +137,7 @@ def write_validation(validation: Any, out: Path) -> list[Path]:
         write_csv(out / f"{stem}.csv", plain)
         written.append(out / f"{stem}.csv")
     written += [out / n for n in save_all([Plot(plot_validation, (v,), "validation")], out)]
-    write_text(out / "report.md", validation_report(v))
+    write_stamped(out / "report.md", validation_report(v))
     return [*written, out / "report.md"]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hedgesim.experiments.report import md_table, write_csv, write_text
+from hedgesim.experiments.report import md_table, write_csv, write_stamped
 
 
 def write_walt(table: pd.DataFrame, out: Path, replicates: int, seed: int) -> None:
@@ -32,4 +32,4 @@ def write_walt(table: pd.DataFrame, out: Path, replicates: int, seed: int) -> No
              "log-odds scale). Method: experiments/walt.py.", "",
              *md_table(shown, ["hypothesis", "text", "outcome", "contrast", "model", "record"]),
              ""]
-    write_text(out / "report.md", "\n".join(lines))
+    write_stamped(out / "report.md", "\n".join(lines))

@@ -101,3 +101,18 @@ def test_the_page_is_served_from_inside_the_package():
     assert APP.parent.parent == Path(hedgesim.__file__).resolve().parent
     assert not (APP.parent.parent / "public").exists()
     assert not (APP.parent.parent / "assets").exists()
+
+
+def test_reports_and_exports_name_the_version_the_model_digest_and_the_commit(tmp_path):
+    """A cited report can be traced: every report.md ends with what made it, as the page's
+    exported scenario file starts with it."""
+    from hedgesim.experiments.report import write_stamped
+    from hedgesim.model.provenance import provenance
+    from hedgesim.viz.page import VizModel, scenario_toml
+
+    p = provenance()
+    write_stamped(tmp_path / "report.md", "# A report\n")
+    text = (tmp_path / "report.md").read_text()
+    assert text.startswith("# A report\n") and p["model_digest"] in text
+    assert f"hedgesim {p['hedgesim_version']}" in text
+    assert p["model_digest"] in scenario_toml(VizModel(n_small=5))

@@ -31,6 +31,7 @@ from mesa.visualization.utils import force_update, update_counter
 
 from hedgesim.experiments.report import md_table
 from hedgesim.model.model import HedgeModel, Snapshot
+from hedgesim.model.provenance import provenance
 from hedgesim.model.records import Recorder
 from hedgesim.scenarios.loader import (
     BUILTIN_DIR,
@@ -429,6 +430,9 @@ def scenario_toml(model: VizModel) -> str:
     header = (f"# Exported by the hedgesim page: {model.scenario_title}, seed {model.seed}.\n"
               f"# `hedgesim run THIS_FILE{strategy} --seed {model.seed} --replicates 1` runs "
               "the run on view (replicate 0 of the seed).\n")
+    p = provenance()
+    header += (f"# Made with hedgesim {p['hedgesim_version']}, model digest {p['model_digest']}, "
+               f"commit {p['git_commit'] or 'unknown'}.\n")
     return header + tomli_w.dumps(data)
 
 
