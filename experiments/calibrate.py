@@ -131,7 +131,9 @@ def sobol(box: Mapping[str, tuple[float, float]], n: int, seed: int) -> pd.DataF
     from scipy.stats import qmc
 
     names = list(box)
-    unit = qmc.Sobol(len(names), scramble=True, rng=np.random.default_rng(seed)).random(n)
+    # the first n points of the sequence; drawn as a power of two, as Sobol's balance wants
+    whole = 1 << max(n - 1, 0).bit_length()
+    unit = qmc.Sobol(len(names), scramble=True, rng=np.random.default_rng(seed)).random(whole)[:n]
     low = np.array([box[k][0] for k in names])
     high = np.array([box[k][1] for k in names])
     return pd.DataFrame(qmc.scale(unit, low, high), columns=names)
