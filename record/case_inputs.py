@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from hedgesim.record.data import table
-from hedgesim.record.worlds import grievance
+from hedgesim.record.worlds import REVISIONISM_SCALE, grievance, initiations
 
 USA, RUSSIA, UKRAINE, BELARUS = 2, 365, 369, 370
 CHINA, VIETNAM = 710, 816
@@ -150,6 +150,13 @@ def atop(a: int, b: int, year: int) -> dict[str, int] | None:
     return {flag: int(row[flag]) for flag in ATOP_FLAGS}
 
 
+def case_revisionism(actor: Actor, year: int) -> float:
+    """A great power's revisionism by the historical worlds' rule (``record.worlds``), its
+    members' initiations summed for a bloc."""
+    k = sum(initiations(c, year) for c in members(actor, year))
+    return float(1.0 - math.exp(-k / REVISIONISM_SCALE))
+
+
 def case_grievance(actor: Actor, small: int, year: int) -> float:
     """A great power's grievance toward the case's state at its start, by the historical
     worlds' rule (``record.worlds.grievance``); a bloc's is its members' summed."""
@@ -260,6 +267,16 @@ def calibration_table() -> pd.DataFrame:
                     f"{name}.{start}.contiguity.{_label(rival)}",
                     "none" if t is None else t,
                     "COW Direct Contiguity v3.2; closest conttype over bloc members",
+                )
+            )
+        for rival in sc["rivals"]:
+            rows.append(
+                (
+                    f"{name}.{start}.revisionism_by_rule.{_label(rival)}",
+                    case_revisionism(rival, start),
+                    "1 - exp(-k/5), k its members' MID initiations (side A, hostility >= 4) in the "
+                    "ten years before: the historical worlds' rule, NOT what the case file uses "
+                    "(docs/calibration.md says why)",
                 )
             )
         for rival in sc["rivals"]:
