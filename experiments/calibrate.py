@@ -2,7 +2,8 @@
 
 The record's patterns (``hedgesim history``) are the targets: force and war onsets per 100
 dyad-years in each alignment class, the classes' shares of dyad-years, and the balance /
-non-aligned rate ratios of force and war. A parameter setting is run on the historical worlds of
+non-aligned rate ratios of force and war, each era's apart when a fit spans both (``era_patterns``).
+A parameter setting is run on the historical worlds of
 the era (``experiments.validate``: every five-year window's world built from its observables, on
 the same replicate seeds for every setting) and scored by its implausibility on each target
 (Craig et al. 1997; Vernon, Goldstein & Bower 2010):
@@ -115,6 +116,22 @@ def patterns(rows: pd.DataFrame, units: int) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["target", "value", "variance"])
 
 
+def era_patterns(rows: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """``patterns`` per era of the record (``record.panel.ERAS``) when the rows span more than
+    one, each target named after its era, since the record's war rates fall three- to fivefold
+    after 1945 and a pooled rate hides that; else ``patterns`` of them all. ``keys`` name one
+    independent dyad (the record's pair; the model's replicate and pair)."""
+    eras = sorted(rows["era"].unique()) if "era" in rows else []
+    if len(eras) < 2:
+        return patterns(rows, rows.groupby(list(keys)).ngroups)
+    parts = []
+    for era in eras:
+        part = rows[rows["era"] == era]
+        table = patterns(part, part.groupby(list(keys)).ngroups)
+        parts.append(table.assign(target=era + ": " + table["target"]))
+    return pd.concat(parts, ignore_index=True)
+
+
 def implausibility(record: pd.DataFrame, model: pd.DataFrame) -> pd.Series:
     """Per target: |record - model| over the root of the three variances. A ratio's
     discrepancy is a tenth on the ratio scale (its log's), a rate's or share's a tenth of it."""
@@ -177,7 +194,7 @@ def simulate_patterns(design: pd.DataFrame, era: str, replicates: int, seed: int
         rows = model_rows(part, starts)
         scores = (log_scores(forecast_rows(rows, panel, starts, WINDOW, replicates, names))
                   if panel is not None else {"force": np.nan, "war": np.nan})
-        out.append((patterns(rows, rows.groupby(["replicate", "major", "minor"]).ngroups), scores))
+        out.append((era_patterns(rows, ["replicate", "major", "minor"]), scores))
     return out
 
 
@@ -223,7 +240,7 @@ def history_match(era: str, out: Path, executor: Executor, *, waves: int = WAVES
     forecasts are scored; ``confirm``: the confirmation's replicates."""
     out.mkdir(parents=True, exist_ok=True)
     panel = build_panel(*years(era)) if targets is None else None
-    record = targets if panel is None else patterns(panel, panel.groupby(["major", "minor"]).ngroups)
+    record = targets if panel is None else era_patterns(panel, ["major", "minor"])
     waves_done: list[pd.DataFrame] = []
     box = dict(priors)
     for wave in range(1, waves + 1):

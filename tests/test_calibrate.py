@@ -262,3 +262,17 @@ def test_the_counterfactual_under_an_ensemble_judges_each_claim_under_each_membe
     for _, case in shapley.groupby("scenario"):
         parts = case.set_index("component")["mean"]
         assert parts.drop("gap").sum() == pytest.approx(parts["gap"], abs=1e-5)  # CSV rounding
+
+
+def test_a_fit_over_both_eras_has_each_eras_targets_apart():
+    """Over 1816-2010 the targets are each era's, named after it (the record's war rates fall
+    after 1945, which a pooled rate would hide); within one era they are as before."""
+    early = rows(["balance"] * 4 + ["non-aligned"] * 6, [1, 0, 0, 0, 1, 1, 0, 0, 0, 0],
+                 [0] * 10, list("aabbccddee")).assign(era="1816-1945")
+    late = early.assign(era="1946-2010", force=0)
+    both = cal.era_patterns(pd.concat([early, late]), ["major", "minor"])
+    assert len(both) == 2 * len(cal.patterns(early, 5))
+    table = both.set_index("target")
+    assert table.loc["1816-1945: force rate, balance", "value"] == pytest.approx(25.0)
+    assert table.loc["1946-2010: force rate, balance", "value"] == 0.0
+    pd.testing.assert_frame_equal(cal.era_patterns(early, ["major", "minor"]), cal.patterns(early, 5))
